@@ -1,0 +1,2 @@
+//! Xen netif frontend (placeholder until the netfront issue lands).
+#![no_std]
