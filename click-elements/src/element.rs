@@ -1,0 +1,277 @@
+//! The element interface: what every Click element implements, and the contexts the router
+//! hands to it.
+//!
+//! Elements never call each other directly. A push element receives a packet (or a batch) and
+//! emits packets on numbered outputs through a [`PushContext`]; the router then forwards each
+//! output batch along the connection. A pull element asks its inputs through a
+//! [`PullContext`]. Elements with work of their own (sources, `Unqueue`, `ToDevice`) run as
+//! tasks through [`Element::run_task`].
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::args::Args;
+use crate::packet::{Packet, Timestamp};
+
+/// A burst of packets handed from one element to the next.
+pub type Batch = Vec<Packet>;
+
+/// Burst size used when an element is not told otherwise.
+pub const DEFAULT_BURST: usize = 32;
+
+/// How a port moves packets: the upstream element pushes, the downstream element pulls, or
+/// either (decided by what it is connected to).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Processing {
+    /// Packets are pushed into the port by the upstream element.
+    Push,
+    /// Packets are pulled through the port by the downstream element.
+    Pull,
+    /// Push or pull, decided by the neighbours.
+    Agnostic,
+}
+
+impl Processing {
+    /// The word Click uses in messages: `push`, `pull` or `agnostic`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Processing::Push => "push",
+            Processing::Pull => "pull",
+            Processing::Agnostic => "agnostic",
+        }
+    }
+}
+
+/// Services of the platform the router runs on (the host runner or the guest kernel).
+pub trait Platform {
+    /// Prints a diagnostic line (Click's `click_chatter`: stderr on the host, console in a guest).
+    fn chatter(&mut self, line: &str);
+    /// Prints a line of regular output (Click's stdout, e.g. `DriverManager(print ...)`).
+    fn print(&mut self, line: &str);
+    /// The current wall-clock time.
+    fn now(&self) -> Timestamp;
+    /// The network device with index `n`, if the platform has one.
+    fn device(&mut self, n: usize) -> Option<&mut dyn crate::device::NetDevice>;
+}
+
+/// What a push element may do while processing: emit packets and talk to the platform.
+pub struct PushContext<'a> {
+    pub(crate) outputs: &'a mut [Batch],
+    pub(crate) platform: &'a mut dyn Platform,
+    pub(crate) name: &'a str,
+}
+
+impl<'a> PushContext<'a> {
+    /// Makes a context over per-output batches (used by the router and by element tests).
+    pub fn new(outputs: &'a mut [Batch], platform: &'a mut dyn Platform, name: &'a str) -> Self {
+        PushContext {
+            outputs,
+            platform,
+            name,
+        }
+    }
+
+    /// Emits `packet` on output `port`; a packet sent to a port that does not exist is dropped.
+    #[inline]
+    pub fn output(&mut self, port: usize, packet: Packet) {
+        if let Some(batch) = self.outputs.get_mut(port) {
+            batch.push(packet);
+        }
+    }
+
+    /// Number of output ports of the element.
+    #[inline]
+    pub fn noutputs(&self) -> usize {
+        self.outputs.len()
+    }
+
+    /// The element's name, e.g. `c` or `Classifier@3`.
+    pub fn element_name(&self) -> &str {
+        self.name
+    }
+
+    /// Prints a diagnostic line.
+    pub fn chatter(&mut self, args: fmt::Arguments<'_>) {
+        let line = alloc::fmt::format(args);
+        self.platform.chatter(&line);
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.platform.now()
+    }
+
+    /// The platform (devices, clock, console).
+    pub fn platform(&mut self) -> &mut dyn Platform {
+        self.platform
+    }
+}
+
+/// Access to the upstream side of an element's pull inputs.
+pub trait PullInputs {
+    /// Pulls one packet through input `port`, or `None` when upstream has nothing.
+    fn pull(&mut self, port: usize) -> Option<Packet>;
+}
+
+/// What a pull element may do: pull from its own inputs and talk to the platform.
+pub struct PullContext<'a> {
+    pub(crate) inputs: &'a mut dyn PullInputs,
+    pub(crate) platform: &'a mut dyn Platform,
+}
+
+impl<'a> PullContext<'a> {
+    /// Makes a context (used by the router and by element tests).
+    pub fn new(inputs: &'a mut dyn PullInputs, platform: &'a mut dyn Platform) -> Self {
+        PullContext { inputs, platform }
+    }
+
+    /// Pulls one packet from input `port`.
+    #[inline]
+    pub fn pull(&mut self, port: usize) -> Option<Packet> {
+        self.inputs.pull(port)
+    }
+
+    /// The platform (devices, clock, console).
+    pub fn platform(&mut self) -> &mut dyn Platform {
+        self.platform
+    }
+}
+
+/// Router-wide operations available to tasks (driver control and handlers of other elements).
+pub trait RouterControl {
+    /// Asks the driver to stop (Click's `please_stop_driver`).
+    fn request_stop(&mut self);
+    /// Number of stop requests made so far.
+    fn stop_requests(&self) -> usize;
+    /// Stops the driver now, whatever else is running.
+    fn stop_now(&mut self);
+    /// Calls the read handler `element.handler`.
+    fn read_handler(&mut self, element: &str, handler: &str) -> Result<String, String>;
+    /// Calls the write handler `element.handler` with `value`.
+    fn write_handler(&mut self, element: &str, handler: &str, value: &str) -> Result<(), String>;
+}
+
+/// What a task may do: emit on outputs, pull from inputs, control the router.
+pub struct TaskContext<'a> {
+    /// Emitting packets and platform access.
+    pub push: PushContext<'a>,
+    /// Pulling from the element's pull inputs.
+    pub inputs: &'a mut dyn PullInputs,
+    /// Driver control and handlers.
+    pub router: &'a mut dyn RouterControl,
+}
+
+/// What a task run achieved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskStatus {
+    /// It moved packets or otherwise made progress; run it again soon.
+    Worked,
+    /// Nothing to do right now; it may have work later.
+    Idle,
+    /// It will never have work again (a finished source).
+    Done,
+}
+
+/// The context of `configure`: who the element is and how it is connected.
+#[derive(Clone, Copy, Debug)]
+pub struct ConfigureContext<'a> {
+    /// The element's name.
+    pub name: &'a str,
+    /// Number of connected (or required) input ports.
+    pub ninputs: usize,
+    /// Number of connected (or required) output ports.
+    pub noutputs: usize,
+}
+
+/// A Click element.
+///
+/// Port counts and processing use Click's notation: `port_count` is `"IN/OUT"` where each side is
+/// `n`, `n-m`, `n-` or `-` (and `=` on the output side for "as many as inputs"); `processing` is
+/// `"IN/OUT"` with one letter per port, `h` (push), `l` (pull) or `a` (agnostic), the last letter
+/// repeating for further ports.
+pub trait Element {
+    /// The class name, e.g. `Classifier`.
+    fn class_name(&self) -> &'static str;
+
+    /// Allowed port counts, in Click notation (default `"1/1"`).
+    fn port_count(&self) -> &'static str {
+        "1/1"
+    }
+
+    /// Port processing, in Click notation (default `"a/a"`).
+    fn processing(&self) -> &'static str {
+        "a/a"
+    }
+
+    /// Parses the configuration arguments. `args` follows Click's rules for positional and
+    /// keyword arguments; the router reports leftover arguments.
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        let _ = (args, ctx);
+        Ok(())
+    }
+
+    /// Called once all elements are configured; last chance to refuse to run.
+    fn initialize(&mut self) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Processes one packet arriving on push input `port`.
+    fn push(&mut self, port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        let _ = (port, ctx);
+        drop(packet);
+    }
+
+    /// Processes a burst of packets arriving on push input `port`; the batch is left empty.
+    /// The default hands the packets to [`Element::push`] one by one.
+    fn push_batch(&mut self, port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        for packet in batch.drain(..) {
+            self.push(port, packet, ctx);
+        }
+    }
+
+    /// Produces a packet for pull output `port`, or `None`.
+    fn pull(&mut self, port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        let _ = (port, ctx);
+        None
+    }
+
+    /// True when the element has a task the router must schedule.
+    fn has_task(&self) -> bool {
+        false
+    }
+
+    /// Runs the element's task once.
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> TaskStatus {
+        let _ = ctx;
+        TaskStatus::Done
+    }
+
+    /// The `config` handler: the configuration as the element understands it. `None` means the
+    /// configuration text exactly as written.
+    fn config_string(&self) -> Option<String> {
+        None
+    }
+
+    /// Names of the element-specific read handlers.
+    fn read_handlers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Calls an element-specific read handler.
+    fn read_handler(&self, name: &str) -> Option<String> {
+        let _ = name;
+        None
+    }
+
+    /// Names of the element-specific write handlers.
+    fn write_handlers(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    /// Calls an element-specific write handler.
+    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
+        let _ = value;
+        Err(alloc::format!("no write handler '{name}'"))
+    }
+}

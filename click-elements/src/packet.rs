@@ -1,0 +1,297 @@
+//! Packets: a handle to a reference-counted buffer with headroom and tailroom.
+//!
+//! A [`Packet`] is a window (`offset`, `len`) into a shared [`Buffer`] plus per-packet
+//! [`Annotations`]. `clone()` shares the buffer (Click's `clone`); the first mutable access to a
+//! shared buffer copies it (Click's `uniqueify`, "lazy copy"). Pushing a header into the headroom
+//! never reallocates when there is room.
+
+use alloc::rc::Rc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// Headroom reserved in front of freshly made packets (room for VLAN and IP encapsulation).
+pub const DEFAULT_HEADROOM: usize = 64;
+/// Tailroom reserved after freshly made packets.
+pub const DEFAULT_TAILROOM: usize = 0;
+
+/// A point in time carried by a packet: seconds and nanoseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Timestamp {
+    /// Whole seconds.
+    pub sec: u64,
+    /// Nanoseconds within the second (`< 1_000_000_000`).
+    pub nsec: u32,
+}
+
+impl Timestamp {
+    /// True for the zero timestamp ("not stamped").
+    pub fn is_zero(&self) -> bool {
+        self.sec == 0 && self.nsec == 0
+    }
+}
+
+/// Per-packet metadata, as Click's packet annotations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Annotations {
+    /// 802.1Q tag control information (network byte order value as a host integer).
+    pub vlan_tci: u16,
+    /// Destination IPv4 address annotation (`DST_IP_ANNO`).
+    pub dst_ip: [u8; 4],
+    /// Paint colour.
+    pub paint: u8,
+    /// Index of the device the packet came from.
+    pub device: u16,
+    /// Arrival (or creation) time; zero when unstamped.
+    pub timestamp: Timestamp,
+    /// Bytes of the original frame beyond the data held (snaplen truncation).
+    pub extra_length: u32,
+}
+
+/// Storage shared between clones of a packet.
+#[derive(Clone, Debug)]
+struct Buffer {
+    bytes: Vec<u8>,
+}
+
+/// A network packet: a window into a shared, reference-counted buffer plus annotations.
+#[derive(Clone, Debug)]
+pub struct Packet {
+    buf: Rc<Buffer>,
+    offset: usize,
+    len: usize,
+    mac_header: Option<usize>,
+    network_header: Option<usize>,
+    /// Per-packet metadata.
+    pub anno: Annotations,
+}
+
+impl Packet {
+    /// Makes a packet holding a copy of `data`, with the default headroom and tailroom.
+    pub fn from_slice(data: &[u8]) -> Packet {
+        Packet::with_room(DEFAULT_HEADROOM, data, DEFAULT_TAILROOM)
+    }
+
+    /// Makes a packet holding a copy of `data` with `headroom` bytes before it and `tailroom`
+    /// bytes after it.
+    pub fn with_room(headroom: usize, data: &[u8], tailroom: usize) -> Packet {
+        let mut bytes = vec![0u8; headroom + data.len() + tailroom];
+        bytes[headroom..headroom + data.len()].copy_from_slice(data);
+        Packet {
+            buf: Rc::new(Buffer { bytes }),
+            offset: headroom,
+            len: data.len(),
+            mac_header: None,
+            network_header: None,
+            anno: Annotations::default(),
+        }
+    }
+
+    /// Makes a zero-filled packet of `len` bytes with the default headroom.
+    pub fn zeroed(len: usize) -> Packet {
+        let bytes = vec![0u8; DEFAULT_HEADROOM + len + DEFAULT_TAILROOM];
+        Packet {
+            buf: Rc::new(Buffer { bytes }),
+            offset: DEFAULT_HEADROOM,
+            len,
+            mac_header: None,
+            network_header: None,
+            anno: Annotations::default(),
+        }
+    }
+
+    /// The packet's bytes.
+    #[inline]
+    pub fn data(&self) -> &[u8] {
+        &self.buf.bytes[self.offset..self.offset + self.len]
+    }
+
+    /// Length of the packet data in bytes.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the packet holds no bytes.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Bytes available in front of the data.
+    #[inline]
+    pub fn headroom(&self) -> usize {
+        self.offset
+    }
+
+    /// Bytes available after the data.
+    #[inline]
+    pub fn tailroom(&self) -> usize {
+        self.buf.bytes.len() - self.offset - self.len
+    }
+
+    /// True when no other packet shares this one's buffer.
+    #[inline]
+    pub fn is_unique(&self) -> bool {
+        Rc::strong_count(&self.buf) == 1
+    }
+
+    /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        let (offset, len) = (self.offset, self.len);
+        &mut Rc::make_mut(&mut self.buf).bytes[offset..offset + len]
+    }
+
+    /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
+    /// Uses the headroom when it suffices; otherwise reallocates with fresh headroom.
+    pub fn push_front(&mut self, n: usize) -> &mut [u8] {
+        if n > self.offset {
+            self.reallocate(n + DEFAULT_HEADROOM, 0);
+        }
+        self.offset -= n;
+        self.len += n;
+        self.data_mut()
+    }
+
+    /// Removes `n` bytes from the front (at most the whole packet).
+    pub fn pull_front(&mut self, n: usize) {
+        let n = n.min(self.len);
+        self.offset += n;
+        self.len -= n;
+    }
+
+    /// Appends `n` zero bytes at the end, reallocating if the tailroom is too small.
+    pub fn put_back(&mut self, n: usize) -> &mut [u8] {
+        if n > self.tailroom() {
+            self.reallocate(0, n);
+        }
+        let old = self.len;
+        self.len += n;
+        let data = self.data_mut();
+        data[old..].fill(0);
+        data
+    }
+
+    /// Removes `n` bytes from the end (at most the whole packet).
+    pub fn take_back(&mut self, n: usize) {
+        self.len -= n.min(self.len);
+    }
+
+    /// Shortens the packet to `len` bytes if it is longer.
+    pub fn truncate(&mut self, len: usize) {
+        self.len = self.len.min(len);
+    }
+
+    /// Copies the data into a fresh buffer with `extra_head` more headroom and `extra_tail` more
+    /// tailroom; header annotations keep pointing at the same bytes.
+    fn reallocate(&mut self, extra_head: usize, extra_tail: usize) {
+        let headroom = self.offset + extra_head;
+        let mut bytes = vec![0u8; headroom + self.len + self.tailroom() + extra_tail];
+        bytes[headroom..headroom + self.len].copy_from_slice(self.data());
+        self.mac_header = self.mac_header.map(|h| h + extra_head);
+        self.network_header = self.network_header.map(|h| h + extra_head);
+        self.buf = Rc::new(Buffer { bytes });
+        self.offset = headroom;
+    }
+
+    /// Offset of the MAC header from the start of the data, if annotated and not before it.
+    pub fn mac_header_offset(&self) -> Option<usize> {
+        self.mac_header.and_then(|h| h.checked_sub(self.offset))
+    }
+
+    /// Annotates the MAC header as starting `offset` bytes into the data.
+    pub fn set_mac_header(&mut self, offset: usize) {
+        self.mac_header = Some(self.offset + offset);
+    }
+
+    /// Offset of the network header from the start of the data, if annotated and not before it.
+    pub fn network_header_offset(&self) -> Option<usize> {
+        self.network_header.and_then(|h| h.checked_sub(self.offset))
+    }
+
+    /// Annotates the network (IP) header as starting `offset` bytes into the data.
+    pub fn set_network_header(&mut self, offset: usize) {
+        self.network_header = Some(self.offset + offset);
+    }
+
+    /// Removes the network-header annotation.
+    pub fn clear_network_header(&mut self) {
+        self.network_header = None;
+    }
+
+    /// True when the network-header annotation is set (even if it now lies in the headroom).
+    pub fn has_network_header(&self) -> bool {
+        self.network_header.is_some()
+    }
+
+    /// Signed position of the network header relative to the data start, if annotated.
+    pub fn network_header_position(&self) -> Option<isize> {
+        self.network_header
+            .map(|h| h as isize - self.offset as isize)
+    }
+
+    /// The bytes of the buffer's headroom directly in front of the data (read-only).
+    pub fn headroom_bytes(&self) -> &[u8] {
+        &self.buf.bytes[..self.offset]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_shares_until_written() {
+        let a = Packet::from_slice(&[1, 2, 3, 4]);
+        let mut b = a.clone();
+        assert!(!a.is_unique());
+        b.data_mut()[0] = 9;
+        assert_eq!(a.data(), &[1, 2, 3, 4]);
+        assert_eq!(b.data(), &[9, 2, 3, 4]);
+        assert!(a.is_unique() && b.is_unique());
+    }
+
+    #[test]
+    fn push_uses_headroom_without_reallocating() {
+        let mut p = Packet::with_room(8, &[5, 6], 0);
+        let before = Rc::as_ptr(&p.buf);
+        p.push_front(4).copy_from_slice(&[1, 2, 3, 4, 5, 6]);
+        assert_eq!(Rc::as_ptr(&p.buf), before);
+        assert_eq!(p.data(), &[1, 2, 3, 4, 5, 6]);
+        assert_eq!(p.headroom(), 4);
+    }
+
+    #[test]
+    fn push_beyond_headroom_reallocates_and_keeps_headers() {
+        let mut p = Packet::with_room(0, &[0xaa; 20], 0);
+        p.set_network_header(14);
+        p.push_front(4);
+        assert_eq!(p.len(), 24);
+        assert_eq!(p.network_header_offset(), Some(18));
+        assert_eq!(&p.data()[4..], &[0xaa; 20]);
+    }
+
+    #[test]
+    fn pull_put_take_and_truncate() {
+        let mut p = Packet::with_room(2, &[1, 2, 3, 4, 5], 2);
+        p.pull_front(2);
+        assert_eq!(p.data(), &[3, 4, 5]);
+        p.put_back(3);
+        assert_eq!(p.data(), &[3, 4, 5, 0, 0, 0]);
+        p.take_back(4);
+        assert_eq!(p.data(), &[3, 4]);
+        p.truncate(1);
+        assert_eq!(p.data(), &[3]);
+        p.pull_front(10);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn header_before_data_is_reported_as_absent_offset() {
+        let mut p = Packet::from_slice(&[0; 30]);
+        p.set_network_header(14);
+        p.pull_front(20);
+        assert_eq!(p.network_header_offset(), None);
+        assert_eq!(p.network_header_position(), Some(-6));
+    }
+}
