@@ -111,7 +111,7 @@ impl<'a> PushContext<'a> {
 /// Access to the upstream side of an element's pull inputs.
 pub trait PullInputs {
     /// Pulls one packet through input `port`, or `None` when upstream has nothing.
-    fn pull(&mut self, port: usize) -> Option<Packet>;
+    fn pull(&mut self, port: usize, platform: &mut dyn Platform) -> Option<Packet>;
 }
 
 /// What a pull element may do: pull from its own inputs and talk to the platform.
@@ -129,7 +129,7 @@ impl<'a> PullContext<'a> {
     /// Pulls one packet from input `port`.
     #[inline]
     pub fn pull(&mut self, port: usize) -> Option<Packet> {
-        self.inputs.pull(port)
+        self.inputs.pull(port, self.platform)
     }
 
     /// The platform (devices, clock, console).
@@ -162,6 +162,13 @@ pub struct TaskContext<'a> {
     pub router: &'a mut dyn RouterControl,
 }
 
+impl TaskContext<'_> {
+    /// Pulls one packet from the element's input `port`.
+    pub fn pull(&mut self, port: usize) -> Option<Packet> {
+        self.inputs.pull(port, self.push.platform)
+    }
+}
+
 /// What a task run achieved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TaskStatus {
@@ -182,6 +189,10 @@ pub struct ConfigureContext<'a> {
     pub ninputs: usize,
     /// Number of connected (or required) output ports.
     pub noutputs: usize,
+    /// Resolved processing of each input (agnostic ports already decided).
+    pub input_processing: &'a [Processing],
+    /// Resolved processing of each output (agnostic ports already decided).
+    pub output_processing: &'a [Processing],
 }
 
 /// A Click element.
@@ -238,6 +249,12 @@ pub trait Element {
 
     /// True when the element has a task the router must schedule.
     fn has_task(&self) -> bool {
+        false
+    }
+
+    /// True for an element that decides when the driver stops (DriverManager): stop requests
+    /// from sources are then left to it instead of stopping the driver at once.
+    fn manages_driver(&self) -> bool {
         false
     }
 

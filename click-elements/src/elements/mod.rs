@@ -5,12 +5,22 @@ use alloc::boxed::Box;
 use crate::registry::Registry;
 
 mod basic;
+mod driver;
+mod queue;
+mod source;
 
 pub use basic::{Discard, Idle, Null};
+pub use driver::DriverManager;
+pub use queue::{Queue, Unqueue};
+pub use source::InfiniteSource;
 
 /// Registers every built-in element class.
 pub fn register_standard(registry: &mut Registry) {
     registry.register("Discard", || Box::new(Discard::default()));
     registry.register("Idle", || Box::new(Idle));
     registry.register("Null", || Box::new(Null));
+    registry.register("DriverManager", || Box::new(DriverManager::default()));
+    registry.register("InfiniteSource", || Box::new(InfiniteSource::default()));
+    registry.register("Queue", || Box::new(Queue::default()));
+    registry.register("Unqueue", || Box::new(Unqueue::default()));
 }

@@ -1,0 +1,430 @@
+//! Flattening: compound elements are expanded (their elements named `outer/inner`), variables
+//! substituted, and connections through compound ports joined, giving a flat router description.
+
+use alloc::collections::BTreeSet;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::expand::{expand, Env};
+use super::parser::{ClassRef, CompoundClass, Formal, ParsedConfig, Scope};
+use crate::args::{keyword_length, split_args};
+use crate::error::{Diagnostic, Location};
+
+/// A primitive element of the flattened router.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FlatElement {
+    /// Full name, e.g. `o/s/c` or `Classifier@3`.
+    pub name: String,
+    /// Registry class name.
+    pub class: String,
+    /// Configuration string with variables expanded.
+    pub config: String,
+    /// Where it was declared.
+    pub location: Location,
+}
+
+/// A connection of the flattened router.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FlatConnection {
+    /// Source element index.
+    pub from: usize,
+    /// Source output port.
+    pub from_port: usize,
+    /// Destination element index.
+    pub to: usize,
+    /// Destination input port.
+    pub to_port: usize,
+}
+
+/// A flat router description: primitive elements and the connections between them.
+#[derive(Clone, Debug, Default)]
+pub struct FlatConfig {
+    /// The source file name used in messages.
+    pub file: String,
+    /// Elements: top-level declarations first, then compound internals.
+    pub elements: Vec<FlatElement>,
+    /// Connections, without duplicates.
+    pub connections: Vec<FlatConnection>,
+}
+
+/// A node of the expansion graph: a primitive element or one side of a compound's ports.
+#[derive(Clone, Copy)]
+enum Node {
+    Element(usize),
+    Tunnel,
+}
+
+struct Flattener<'a> {
+    file: &'a str,
+    nodes: Vec<Node>,
+    edges: Vec<(usize, usize, usize, usize)>,
+    /// Compound instances waiting to be expanded, after the enclosing scope's own elements.
+    pending: Vec<Pending>,
+    out: FlatConfig,
+    errors: Vec<Diagnostic>,
+}
+
+struct Pending {
+    class: alloc::rc::Rc<CompoundClass>,
+    prefix: String,
+    config: String,
+    env: Env,
+    ports: (usize, usize),
+    tunnels: (usize, usize),
+    location: Location,
+}
+
+/// Deepest nesting of compound instances (a class cannot contain itself, but keep a bound).
+const MAX_INSTANCE_DEPTH: usize = 64;
+
+/// Expands `parsed` into a flat configuration. `defines` are command-line `NAME=VALUE`
+/// assignments; they override the file's `define`s.
+pub fn flatten(
+    parsed: &ParsedConfig,
+    file: &str,
+    defines: &[(String, String)],
+) -> Result<FlatConfig, Vec<Diagnostic>> {
+    let mut f = Flattener {
+        file,
+        nodes: Vec::new(),
+        edges: Vec::new(),
+        pending: Vec::new(),
+        out: FlatConfig {
+            file: file.to_string(),
+            ..FlatConfig::default()
+        },
+        errors: Vec::new(),
+    };
+    let mut env = Env::new();
+    for (name, value) in &parsed.scope.defines {
+        env.bind(name, value);
+    }
+    for (name, value) in defines {
+        env.bind(name, value);
+    }
+    f.expand_scope(&parsed.scope, "", &env, None);
+    let mut depth = 0;
+    while !f.pending.is_empty() && depth < MAX_INSTANCE_DEPTH {
+        let batch = core::mem::take(&mut f.pending);
+        for p in batch {
+            f.expand_instance(p);
+        }
+        depth += 1;
+    }
+    f.join_tunnels();
+    if f.errors.is_empty() {
+        Ok(f.out)
+    } else {
+        Err(f.errors)
+    }
+}
+
+impl Flattener<'_> {
+    fn error(&mut self, location: Location, message: String) {
+        self.errors.push(Diagnostic {
+            file: self.file.to_string(),
+            location: Some(location),
+            message,
+        });
+    }
+
+    fn new_node(&mut self, node: Node) -> usize {
+        self.nodes.push(node);
+        self.nodes.len() - 1
+    }
+
+    /// Adds the elements of `scope` under `prefix`; `tunnels` are the nodes standing for a
+    /// compound body's `input` and `output`.
+    fn expand_scope(
+        &mut self,
+        scope: &Scope,
+        prefix: &str,
+        env: &Env,
+        tunnels: Option<(usize, usize)>,
+    ) {
+        let mut map = Vec::with_capacity(scope.elements.len());
+        for (i, decl) in scope.elements.iter().enumerate() {
+            let node = match &decl.class {
+                ClassRef::Tunnel => {
+                    tunnels.map(|(input, output)| if i == 0 { input } else { output })
+                }
+                ClassRef::Error => None,
+                ClassRef::Primitive(class) => {
+                    let idx = self.out.elements.len();
+                    self.out.elements.push(FlatElement {
+                        name: format!("{prefix}{}", decl.name),
+                        class: class.clone(),
+                        config: expand(&decl.config, env),
+                        location: decl.location,
+                    });
+                    Some(self.new_node(Node::Element(idx)))
+                }
+                ClassRef::Compound(class) => {
+                    let input = self.new_node(Node::Tunnel);
+                    let output = self.new_node(Node::Tunnel);
+                    self.pending.push(Pending {
+                        class: class.clone(),
+                        prefix: format!("{prefix}{}/", decl.name),
+                        config: expand(&decl.config, env),
+                        env: env.clone(),
+                        ports: scope.used_ports(i),
+                        tunnels: (input, output),
+                        location: decl.location,
+                    });
+                    // Outside connections into the compound end at its input tunnel and
+                    // connections out of it start at its output tunnel.
+                    map.push(Some((input, output)));
+                    continue;
+                }
+            };
+            map.push(node.map(|n| (n, n)));
+        }
+        for c in &scope.connections {
+            if let (Some(Some((_, from))), Some(Some((to, _)))) = (map.get(c.from), map.get(c.to)) {
+                self.edges.push((*from, c.from_port, *to, c.to_port));
+            }
+        }
+    }
+
+    /// Expands one compound instance: picks the overload and binds the formals.
+    fn expand_instance(&mut self, p: Pending) {
+        let args = split_args(&p.config);
+        let mut chosen = None;
+        let mut closest = None;
+        for body in &p.class.bodies {
+            if let Some(values) = assign_arguments(&body.formals, &args) {
+                if body.ports == p.ports {
+                    chosen = Some((body, values));
+                    break;
+                }
+                closest.get_or_insert((body, values));
+            }
+        }
+        if chosen.is_none() && p.class.bodies.len() == 1 {
+            chosen = closest;
+        }
+        let Some((body, values)) = chosen else {
+            let name = if p.class.name.is_empty() {
+                "<anonymous>"
+            } else {
+                &p.class.name
+            };
+            let plural =
+                |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+            self.error(
+                p.location,
+                format!(
+                    "no match for '{name}[{}, {}, {}]'",
+                    plural(args.len(), "argument"),
+                    plural(p.ports.0, "input"),
+                    plural(p.ports.1, "output"),
+                ),
+            );
+            return;
+        };
+        let mut env = p.env;
+        for (formal, value) in body.formals.iter().zip(&values) {
+            env.bind(&formal.name, value);
+        }
+        for (name, value) in &body.defines {
+            env.bind(name, value);
+        }
+        self.expand_scope(body, &p.prefix, &env, Some(p.tunnels));
+    }
+
+    /// Replaces paths through compound ports by direct element-to-element connections.
+    fn join_tunnels(&mut self) {
+        let mut joined = BTreeSet::new();
+        for &(from, from_port, to, to_port) in &self.edges {
+            let Node::Element(src) = self.nodes[from] else {
+                continue;
+            };
+            let mut stack = alloc::vec![(to, to_port, 0usize)];
+            while let Some((node, port, depth)) = stack.pop() {
+                match self.nodes[node] {
+                    Node::Element(dst) => {
+                        joined.insert(FlatConnection {
+                            from: src,
+                            from_port,
+                            to: dst,
+                            to_port: port,
+                        });
+                    }
+                    Node::Tunnel if depth < 4 * MAX_INSTANCE_DEPTH => {
+                        for &(f, fp, t, tp) in &self.edges {
+                            if f == node && fp == port {
+                                stack.push((t, tp, depth + 1));
+                            }
+                        }
+                    }
+                    Node::Tunnel => {}
+                }
+            }
+        }
+        self.out.connections = joined.into_iter().collect();
+    }
+}
+
+/// Matches actual arguments to formals (Click's `cp_assign_arguments`): positional formals take
+/// arguments in order, keyword formals take `KEY value` arguments, `__REST__` takes the rest
+/// joined by `", "`. Returns the value of each formal, or `None` when they do not fit.
+fn assign_arguments(formals: &[Formal], args: &[String]) -> Option<Vec<String>> {
+    let plain = formals.iter().all(|f| f.keyword.is_none());
+    if plain {
+        return (args.len() == formals.len()).then(|| args.to_vec());
+    }
+    let mut used = alloc::vec![false; args.len()];
+    let mut values = Vec::with_capacity(formals.len());
+    for formal in formals {
+        let value = match formal.keyword.as_deref() {
+            None => {
+                let i = used.iter().position(|u| !u)?;
+                used[i] = true;
+                args[i].clone()
+            }
+            Some("__REST__") => {
+                let rest: Vec<&str> = args
+                    .iter()
+                    .zip(&used)
+                    .filter(|(_, u)| !**u)
+                    .map(|(a, _)| a.as_str())
+                    .collect();
+                used.iter_mut().for_each(|u| *u = true);
+                rest.join(", ")
+            }
+            Some(key) => {
+                let i = (0..args.len()).rev().find(|&i| {
+                    !used[i] && keyword_length(&args[i]) == key.len() && args[i].starts_with(key)
+                })?;
+                used[i] = true;
+                args[i][key.len()..].trim_start().to_string()
+            }
+        };
+        values.push(value);
+    }
+    used.iter().all(|u| *u).then_some(values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::parse;
+    use alloc::vec;
+
+    fn flat(src: &str) -> Result<FlatConfig, Vec<Diagnostic>> {
+        let known = |c: &str| matches!(c, "Idle" | "Null" | "Discard" | "Tee" | "Print");
+        let parsed = parse(src, "t.click", &known)?;
+        flatten(&parsed, "t.click", &[])
+    }
+
+    fn names(f: &FlatConfig) -> Vec<&str> {
+        f.elements.iter().map(|e| e.name.as_str()).collect()
+    }
+
+    fn edges(f: &FlatConfig) -> Vec<(&str, usize, usize, &str)> {
+        f.connections
+            .iter()
+            .map(|c| {
+                (
+                    f.elements[c.from].name.as_str(),
+                    c.from_port,
+                    c.to_port,
+                    f.elements[c.to].name.as_str(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn anonymous_names_count_every_element_of_the_scope() {
+        let f = flat("Idle -> Null -> n :: Null -> Null -> Discard; Idle -> Discard").unwrap();
+        assert_eq!(
+            names(&f),
+            vec![
+                "Idle@1",
+                "Null@2",
+                "n",
+                "Null@4",
+                "Discard@5",
+                "Idle@6",
+                "Discard@7"
+            ]
+        );
+        assert_eq!(f.connections.len(), 5);
+    }
+
+    #[test]
+    fn compounds_are_expanded_and_joined() {
+        let f = flat(
+            "elementclass Pass { input -> Null -> output }
+             elementclass Two { input -> t :: Tee; t[0] -> [0]output; t[1] -> Pass -> [1]output }
+             Idle -> o :: Two; o[0] -> Discard; o[1] -> Discard;
+             Idle -> Pass -> Discard;",
+        )
+        .unwrap();
+        let mut e = edges(&f);
+        e.sort();
+        let mut want = vec![
+            ("Idle@1", 0, 0, "o/t"),
+            ("o/t", 0, 0, "Discard@3"),
+            ("o/t", 1, 0, "o/Pass@2/Null@1"),
+            ("o/Pass@2/Null@1", 0, 0, "Discard@4"),
+            ("Idle@5", 0, 0, "Pass@6/Null@1"),
+            ("Pass@6/Null@1", 0, 0, "Discard@7"),
+        ];
+        want.sort();
+        assert_eq!(e, want);
+    }
+
+    #[test]
+    fn formals_defines_and_overloads() {
+        let f = flat(
+            "define($L top)
+             elementclass P { $a | input -> Print($a) -> output
+                           || $a, $b | input -> Print(\"$a+$b\") -> output }
+             elementclass K { $x, KEY $k, __REST__ $r | input -> Print($x $k \"$r\") -> output }
+             Idle -> P($L) -> P(1, 2) -> K(x, r1, KEY kk, r2) -> Discard",
+        )
+        .unwrap();
+        let configs: Vec<&str> = f.elements.iter().map(|e| e.config.as_str()).collect();
+        assert!(configs.contains(&"top"), "{configs:?}");
+        assert!(configs.contains(&"\"1+2\""), "{configs:?}");
+        assert!(configs.contains(&"x kk \"r1, r2\""), "{configs:?}");
+    }
+
+    #[test]
+    fn errors_are_all_reported_with_locations() {
+        let errs = flat("Idle -> Bogus -> Discard;\nx :: Nope;\n-> Discard").unwrap_err();
+        let msgs: Vec<String> = errs.iter().map(|d| alloc::format!("{d}")).collect();
+        assert!(
+            msgs[0].starts_with("t.click:1:9: undeclared element 'Bogus'"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("2:6: unknown element class 'Nope'")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains("3:1: syntax error near '->'")),
+            "{msgs:?}"
+        );
+    }
+
+    #[test]
+    fn declaration_lists_share_class_and_config() {
+        let f = flat("a, b :: Tee(2); Idle -> a; Idle -> b; a[0] -> Discard; a[1] -> Discard; b[0] -> Discard; b[1] -> Discard").unwrap();
+        assert_eq!(f.elements[0].config, "2");
+        assert_eq!(f.elements[1].class, "Tee");
+        assert_eq!(f.elements[1].config, "2");
+    }
+
+    #[test]
+    fn no_match_for_overload() {
+        let errs =
+            flat("elementclass P { $a | input -> output } Idle -> P -> Discard").unwrap_err();
+        assert!(errs[0].message.starts_with("no match for 'P["), "{errs:?}");
+    }
+}

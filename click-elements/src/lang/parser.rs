@@ -1,0 +1,862 @@
+//! The Click configuration parser: statements, connections, declarations, compound classes.
+//!
+//! The result is a tree of [`Scope`]s (the file, and one per compound class body) that
+//! [`super::flatten`] expands into a flat router description.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use super::lexer::{Lexer, LineIndex, Tok, Token};
+use crate::args::{split_args, split_words, unquote};
+use crate::error::{Diagnostic, Location};
+
+/// Deepest allowed nesting of compound classes (keeps recursion bounded on hostile input).
+const MAX_DEPTH: usize = 64;
+
+/// What class an element is.
+#[derive(Clone, Debug)]
+pub enum ClassRef {
+    /// A class from the element registry.
+    Primitive(String),
+    /// A compound class defined with `elementclass`.
+    Compound(Rc<CompoundClass>),
+    /// The `input`/`output` pseudo-elements of a compound.
+    Tunnel,
+    /// An error was reported for this element; it is left out of the router.
+    Error,
+}
+
+/// An element declared (or used anonymously) in a scope.
+#[derive(Clone, Debug)]
+pub struct ElementDecl {
+    /// The element's name within its scope.
+    pub name: String,
+    /// Its class.
+    pub class: ClassRef,
+    /// The configuration text, as written.
+    pub config: String,
+    /// Where it was declared.
+    pub location: Location,
+}
+
+/// A connection `from [from_port] -> [to_port] to` between elements of one scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Connection {
+    /// Source element index in the scope.
+    pub from: usize,
+    /// Source output port.
+    pub from_port: usize,
+    /// Destination element index in the scope.
+    pub to: usize,
+    /// Destination input port.
+    pub to_port: usize,
+}
+
+/// A formal parameter of a compound class.
+#[derive(Clone, Debug)]
+pub struct Formal {
+    /// Variable name (without `$`).
+    pub name: String,
+    /// Keyword for keyword formals (`KEY $k`), `__REST__` for the rest, `None` for positional.
+    pub keyword: Option<String>,
+}
+
+/// A configuration file, or the body of one compound class overload.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    /// Elements in declaration order (in a compound body, 0 and 1 are `input` and `output`).
+    pub elements: Vec<ElementDecl>,
+    /// Connections in the order written.
+    pub connections: Vec<Connection>,
+    /// `define`d variables.
+    pub defines: Vec<(String, String)>,
+    /// Formal parameters (compound bodies only).
+    pub formals: Vec<Formal>,
+    /// Inputs and outputs of a compound body.
+    pub ports: (usize, usize),
+    map: BTreeMap<String, usize>,
+    anonymous_offset: usize,
+}
+
+impl Scope {
+    /// The index of the element called `name`, if declared.
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        self.map.get(name).copied()
+    }
+
+    /// Number of input and output ports element `idx` uses in this scope's connections.
+    pub fn used_ports(&self, idx: usize) -> (usize, usize) {
+        let mut n = (0, 0);
+        for c in &self.connections {
+            if c.to == idx {
+                n.0 = n.0.max(c.to_port + 1);
+            }
+            if c.from == idx {
+                n.1 = n.1.max(c.from_port + 1);
+            }
+        }
+        n
+    }
+}
+
+/// A compound element class: one or more overloaded bodies.
+#[derive(Clone, Debug)]
+pub struct CompoundClass {
+    /// The class name.
+    pub name: String,
+    /// The overloads, tried in order.
+    pub bodies: Vec<Scope>,
+    /// Where the class was defined.
+    pub location: Location,
+}
+
+/// A parsed configuration file.
+#[derive(Clone, Debug)]
+pub struct ParsedConfig {
+    /// The top-level scope.
+    pub scope: Scope,
+    /// `require(...)` requirements as (type, value) pairs.
+    pub requirements: Vec<(String, String)>,
+}
+
+/// One element reference in a connection list, before it is resolved.
+struct ElementRef {
+    name: String,
+    /// The identifier names a class (so this is an anonymous element).
+    is_class: Option<ClassRef>,
+    /// `:: Class` given.
+    declared: Option<ClassRef>,
+    config: String,
+    bare: bool,
+    in_port: Option<usize>,
+    out_port: Option<usize>,
+    location: Location,
+}
+
+/// A resolved element reference with its ports.
+#[derive(Clone, Copy)]
+struct PortRef {
+    idx: usize,
+    in_port: Option<usize>,
+    out_port: Option<usize>,
+}
+
+struct Parser<'a, 'r> {
+    lexer: Lexer<'a>,
+    lines: LineIndex,
+    file: &'a str,
+    is_primitive: &'r dyn Fn(&str) -> bool,
+    /// Visible compound classes and synonyms, innermost scope last.
+    classes: Vec<BTreeMap<String, ClassRef>>,
+    errors: Vec<Diagnostic>,
+    requirements: Vec<(String, String)>,
+    depth: usize,
+}
+
+/// Parses `src` (named `file` in messages). `is_primitive` tells which class names the element
+/// registry knows. Returns the parse tree, or every error found.
+pub fn parse(
+    src: &str,
+    file: &str,
+    is_primitive: &dyn Fn(&str) -> bool,
+) -> Result<ParsedConfig, Vec<Diagnostic>> {
+    let mut p = Parser {
+        lexer: Lexer::new(src),
+        lines: LineIndex::new(src),
+        file,
+        is_primitive,
+        classes: alloc::vec![BTreeMap::new()],
+        errors: Vec::new(),
+        requirements: Vec::new(),
+        depth: 0,
+    };
+    let mut scope = Scope::default();
+    let end = p.statements(&mut scope, false);
+    debug_assert!(matches!(end.tok, Tok::Eof));
+    if p.errors.is_empty() {
+        Ok(ParsedConfig {
+            scope,
+            requirements: p.requirements,
+        })
+    } else {
+        Err(p.errors)
+    }
+}
+
+impl Parser<'_, '_> {
+    fn loc(&self, pos: usize) -> Location {
+        self.lines.locate(pos)
+    }
+
+    fn error_at(&mut self, location: Location, message: String) {
+        self.errors.push(Diagnostic {
+            file: self.file.to_string(),
+            location: Some(location),
+            message,
+        });
+    }
+
+    fn error(&mut self, pos: usize, message: String) {
+        let loc = self.loc(pos);
+        self.error_at(loc, message);
+    }
+
+    fn syntax_error(&mut self, t: &Token) {
+        self.error(t.pos, format!("syntax error near '{}'", t.tok.describe()));
+    }
+
+    fn next(&mut self) -> Token {
+        self.lexer.next_token()
+    }
+
+    fn expect(&mut self, c: char) -> bool {
+        let t = self.next();
+        if t.tok == Tok::Char(c) {
+            true
+        } else {
+            self.error(t.pos, format!("expected '{c}'"));
+            self.lexer.unlex(t);
+            false
+        }
+    }
+
+    /// Looks up a class name: compound classes and synonyms (innermost first), then primitives.
+    fn class(&self, name: &str) -> Option<ClassRef> {
+        for level in self.classes.iter().rev() {
+            if let Some(c) = level.get(name) {
+                return Some(c.clone());
+            }
+        }
+        (self.is_primitive)(name).then(|| ClassRef::Primitive(name.to_string()))
+    }
+
+    fn define_class(&mut self, name: String, class: ClassRef) {
+        if let Some(level) = self.classes.last_mut() {
+            level.insert(name, class);
+        }
+    }
+
+    /// Parses statements until end of file, or (in a compound body) `}` or `||`, which is
+    /// returned.
+    fn statements(&mut self, scope: &mut Scope, in_compound: bool) -> Token {
+        loop {
+            let t = self.next();
+            match &t.tok {
+                Tok::Eof => {
+                    if in_compound {
+                        self.error(t.pos, "expected '}'".into());
+                    }
+                    return t;
+                }
+                Tok::Char('}') | Tok::DoubleBar if in_compound => return t,
+                Tok::Char(';') => {}
+                Tok::ElementClass => self.elementclass(),
+                Tok::Require => self.require(),
+                Tok::Define => self.define(scope),
+                Tok::Ident(_) | Tok::Char('[') | Tok::Arrow | Tok::DoubleArrow => {
+                    self.lexer.unlex(t);
+                    self.connection(scope);
+                }
+                _ => self.syntax_error(&t),
+            }
+        }
+    }
+
+    fn config_in_parens(&mut self) -> String {
+        let (text, _) = self.lexer.config_text();
+        self.expect(')');
+        text
+    }
+
+    fn require(&mut self) {
+        if !self.expect('(') {
+            return;
+        }
+        let pos = self.lexer.next_token();
+        self.lexer.unlex(pos.clone());
+        let text = self.config_in_parens();
+        for arg in split_args(&text) {
+            let words = split_words(&arg);
+            let (kind, value) = match words.as_slice() {
+                [] => continue,
+                [name] => ("package", *name),
+                [kind @ ("package" | "library"), value] => (*kind, *value),
+                _ => {
+                    self.error(pos.pos, "syntax error at requirement".into());
+                    continue;
+                }
+            };
+            if kind == "library" {
+                self.error(pos.pos, "'require library' is not supported".into());
+                continue;
+            }
+            self.requirements.push((kind.to_string(), unquote(value)));
+        }
+    }
+
+    fn define(&mut self, scope: &mut Scope) {
+        let t = self.next();
+        if t.tok != Tok::Char('(') {
+            self.error(t.pos, "expected '('".into());
+            self.lexer.unlex(t);
+            return;
+        }
+        let text = self.config_in_parens();
+        for arg in split_args(&text) {
+            if arg.is_empty() {
+                continue;
+            }
+            let (var, value) = match arg.find(|c: char| c.is_ascii_whitespace()) {
+                Some(i) => (&arg[..i], arg[i..].trim_start()),
+                None => (&arg[..], ""),
+            };
+            let valid = var.len() >= 2
+                && var.starts_with('$')
+                && var[1..]
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'_');
+            if !valid {
+                self.error(t.pos, "bad 'define' declaration: not a variable".into());
+            } else if scope.defines.iter().any(|(n, _)| n == &var[1..]) {
+                self.error(t.pos, format!("parameter '{var}' multiply defined"));
+            } else {
+                scope
+                    .defines
+                    .push((var[1..].to_string(), value.to_string()));
+            }
+        }
+    }
+
+    fn elementclass(&mut self) {
+        let t = self.next();
+        let Tok::Ident(name) = t.tok.clone() else {
+            self.error(t.pos, "expected element type name".into());
+            self.lexer.unlex(t);
+            return;
+        };
+        let t2 = self.next();
+        match &t2.tok {
+            Tok::Char('{') => {
+                let class = self.compound(name.clone(), self.loc(t.pos));
+                self.define_class(name, class);
+            }
+            Tok::Ident(other) => {
+                let class = match self.class(other) {
+                    Some(c) => c,
+                    None => {
+                        self.error(t2.pos, format!("unknown element class '{other}'"));
+                        ClassRef::Error
+                    }
+                };
+                self.define_class(name, class);
+            }
+            _ => {
+                self.syntax_error(&t2);
+                self.define_class(name, ClassRef::Error);
+            }
+        }
+    }
+
+    /// Parses compound bodies after `{`, through the closing `}`.
+    fn compound(&mut self, name: String, location: Location) -> ClassRef {
+        if self.depth >= MAX_DEPTH {
+            self.error_at(
+                location,
+                "maximum compound element nesting depth exceeded".into(),
+            );
+            self.skip_to_closing_brace();
+            return ClassRef::Error;
+        }
+        self.depth += 1;
+        let mut bodies = Vec::new();
+        loop {
+            let mut scope = Scope {
+                anonymous_offset: 2,
+                ..Scope::default()
+            };
+            for pseudo in ["input", "output"] {
+                scope.map.insert(pseudo.into(), scope.elements.len());
+                scope.elements.push(ElementDecl {
+                    name: pseudo.into(),
+                    class: ClassRef::Tunnel,
+                    config: String::new(),
+                    location,
+                });
+            }
+            self.formals(&mut scope);
+            self.classes.push(BTreeMap::new());
+            let end = self.statements(&mut scope, true);
+            self.classes.pop();
+            self.finish_compound(&name, &mut scope, location);
+            bodies.push(scope);
+            if end.tok != Tok::DoubleBar {
+                break;
+            }
+        }
+        self.depth -= 1;
+        ClassRef::Compound(Rc::new(CompoundClass {
+            name,
+            bodies,
+            location,
+        }))
+    }
+
+    fn skip_to_closing_brace(&mut self) {
+        let mut depth = 1usize;
+        loop {
+            let t = self.next();
+            match t.tok {
+                Tok::Eof => return,
+                Tok::Char('{') => depth += 1,
+                Tok::Char('}') => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Parses `$a, KEY $b, __REST__ $c |` at the start of a compound body, if present.
+    fn formals(&mut self, scope: &mut Scope) {
+        loop {
+            let t1 = self.next();
+            let (keyword, name, pos) = match t1.tok.clone() {
+                Tok::Variable(v) => (None, v, t1.pos),
+                Tok::Ident(k) => {
+                    let t2 = self.next();
+                    if let Tok::Variable(v) = t2.tok {
+                        (Some(k), v, t1.pos)
+                    } else {
+                        if !scope.formals.is_empty() {
+                            self.error(t2.pos, "expected variable".into());
+                        }
+                        self.lexer.unlex(t2);
+                        self.lexer.unlex(t1);
+                        return;
+                    }
+                }
+                Tok::Char('|') => return,
+                _ => {
+                    if !scope.formals.is_empty() {
+                        self.error(t1.pos, "expected variable".into());
+                    }
+                    self.lexer.unlex(t1);
+                    return;
+                }
+            };
+            if scope.formals.iter().any(|f| f.name == name) {
+                self.error(pos, format!("parameter '${name}' multiply defined"));
+            }
+            let out_of_order = scope.formals.last().is_some_and(|prev| {
+                prev.keyword.as_deref() == Some("__REST__")
+                    || (keyword.is_none() && prev.keyword.is_some())
+            });
+            if out_of_order {
+                self.error(
+                    pos,
+                    "compound element parameters out of order (the correct order is \
+                     '[positional], [keywords], [__REST__]')"
+                        .into(),
+                );
+            }
+            scope.formals.push(Formal { name, keyword });
+            let sep = self.next();
+            match sep.tok {
+                Tok::Char('|') => return,
+                Tok::Char(',') => {}
+                _ => {
+                    self.error(sep.pos, "expected ',' or '|'".into());
+                    self.lexer.unlex(sep);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Checks the use of `input`/`output` and records the body's port counts.
+    fn finish_compound(&mut self, name: &str, scope: &mut Scope, location: Location) {
+        let mut used: [Vec<bool>; 2] = [Vec::new(), Vec::new()];
+        let mut mark = |k: usize, port: usize| {
+            if used[k].len() <= port {
+                used[k].resize(port + 1, false);
+            }
+            used[k][port] = true;
+        };
+        let mut misuse = [false, false];
+        for c in &scope.connections {
+            if c.from == 0 {
+                mark(0, c.from_port);
+            }
+            if c.to == 1 {
+                mark(1, c.to_port);
+            }
+            misuse[0] |= c.to == 0;
+            misuse[1] |= c.from == 1;
+        }
+        if misuse[0] {
+            self.error_at(
+                location,
+                format!("'{name}' pseudoelement 'input' may only be used as output"),
+            );
+        }
+        if misuse[1] {
+            self.error_at(
+                location,
+                format!("'{name}' pseudoelement 'output' may only be used as input"),
+            );
+        }
+        for (k, kind) in ["input", "output"].iter().enumerate() {
+            for (port, ok) in used[k].iter().enumerate() {
+                if !ok {
+                    self.error_at(location, format!("'{name}' {kind} {port} missing"));
+                }
+            }
+        }
+        scope.ports = (used[0].len(), used[1].len());
+    }
+
+    /// Parses `[n]` if present.
+    fn port(&mut self) -> Option<usize> {
+        let t = self.next();
+        if t.tok != Tok::Char('[') {
+            self.lexer.unlex(t);
+            return None;
+        }
+        let n = self.next();
+        let port = match &n.tok {
+            Tok::Ident(s) => match s.parse::<usize>() {
+                Ok(p) if p <= u16::MAX as usize => p,
+                _ => {
+                    self.error(n.pos, "syntax error: port number should be integer".into());
+                    0
+                }
+            },
+            Tok::Char(']') => {
+                return Some(0);
+            }
+            _ => {
+                self.error(n.pos, "syntax error: expected port number".into());
+                self.lexer.unlex(n);
+                return Some(0);
+            }
+        };
+        let close = self.next();
+        if close.tok != Tok::Char(']') {
+            self.error(close.pos, "syntax error: expected ']'".into());
+            self.lexer.unlex(close);
+        }
+        Some(port)
+    }
+
+    /// Parses one element reference; `None` (after reporting) when there is none.
+    fn element_ref(&mut self, scope: &Scope) -> Option<ElementRef> {
+        let in_port = self.port();
+        let t = self.next();
+        let Tok::Ident(name) = t.tok.clone() else {
+            if in_port.is_some() {
+                self.error(t.pos, "stranded port ignored".into());
+            }
+            self.syntax_error(&t);
+            if matches!(t.tok, Tok::Eof | Tok::Char('}') | Tok::DoubleBar) {
+                self.lexer.unlex(t);
+            }
+            return None;
+        };
+        let location = self.loc(t.pos);
+        let is_class = self.class(&name);
+        let mut r = ElementRef {
+            name,
+            is_class,
+            declared: None,
+            config: String::new(),
+            bare: true,
+            in_port,
+            out_port: None,
+            location,
+        };
+        let t = self.next();
+        if t.tok == Tok::DoubleColon {
+            r.bare = false;
+            let c = self.next();
+            match &c.tok {
+                Tok::Ident(cname) => {
+                    r.declared = Some(match self.class(cname) {
+                        Some(class) => class,
+                        None => {
+                            self.error(c.pos, format!("unknown element class '{cname}'"));
+                            ClassRef::Error
+                        }
+                    });
+                }
+                Tok::Char('{') => {
+                    let class = self.compound(String::new(), self.loc(c.pos));
+                    r.declared = Some(class);
+                }
+                _ => {
+                    self.error(c.pos, "missing element type in declaration".into());
+                    self.lexer.unlex(c);
+                    r.declared = Some(ClassRef::Error);
+                }
+            }
+        } else {
+            self.lexer.unlex(t);
+        }
+        let t = self.next();
+        if t.tok == Tok::Char('(') {
+            if r.declared.is_none() && r.is_class.is_none() && scope.lookup(&r.name).is_some() {
+                self.error(
+                    t.pos,
+                    "configuration string ignored on element reference".into(),
+                );
+            }
+            r.config = self.config_in_parens();
+            r.bare = false;
+        } else {
+            self.lexer.unlex(t);
+        }
+        r.out_port = self.port();
+        Some(r)
+    }
+
+    /// Parses a comma-separated list of element references and resolves them to elements.
+    fn element_list(&mut self, scope: &mut Scope, followed_by_arrow: &mut bool) -> Vec<PortRef> {
+        let mut refs = Vec::new();
+        while let Some(r) = self.element_ref(scope) {
+            refs.push(r);
+            let t = self.next();
+            if t.tok != Tok::Char(',') {
+                self.lexer.unlex(t);
+                break;
+            }
+        }
+        let t = self.next();
+        *followed_by_arrow = matches!(t.tok, Tok::Arrow | Tok::DoubleArrow);
+        self.lexer.unlex(t);
+
+        // `a, b :: Class(config)` declares every name in the list with the same class.
+        let any_ports = refs
+            .iter()
+            .any(|r| r.in_port.is_some() || r.out_port.is_some());
+        if refs.len() > 1 && !*followed_by_arrow && !any_ports {
+            let last = refs.len() - 1;
+            if refs[..last].iter().all(|r| r.bare) && refs[last].declared.is_some() {
+                let (class, config) = (refs[last].declared.clone(), refs[last].config.clone());
+                for r in &mut refs[..last] {
+                    r.declared = class.clone();
+                    r.config = config.clone();
+                }
+            }
+        }
+
+        let mut out = Vec::new();
+        for r in refs {
+            let (in_port, out_port) = (r.in_port, r.out_port);
+            if let Some(idx) = self.resolve(scope, r) {
+                out.push(PortRef {
+                    idx,
+                    in_port,
+                    out_port,
+                });
+            }
+        }
+        out
+    }
+
+    fn resolve(&mut self, scope: &mut Scope, r: ElementRef) -> Option<usize> {
+        let existing = scope.lookup(&r.name);
+        if r.is_class.is_some() || existing.is_none() {
+            let class = match (&r.is_class, r.declared) {
+                (Some(_), Some(_)) => {
+                    self.error_at(
+                        r.location,
+                        format!("class '{}' used as element name", r.name),
+                    );
+                    ClassRef::Error
+                }
+                (Some(c), None) => c.clone(),
+                (None, Some(d)) => d,
+                (None, None) => {
+                    self.error_at(r.location, format!("undeclared element '{}'", r.name));
+                    ClassRef::Error
+                }
+            };
+            let name = if r.is_class.is_some() {
+                self.anonymous_name(scope, &r.name)
+            } else {
+                r.name
+            };
+            if let Some(idx) = scope.lookup(&name) {
+                return Some(idx);
+            }
+            if name
+                .split('/')
+                .any(|part| part.bytes().all(|c| c.is_ascii_digit()))
+            {
+                self.error_at(
+                    r.location,
+                    format!("element name '{name}' has all-digit component"),
+                );
+            }
+            let idx = scope.elements.len();
+            scope.map.insert(name.clone(), idx);
+            scope.elements.push(ElementDecl {
+                name,
+                class,
+                config: r.config,
+                location: r.location,
+            });
+            Some(idx)
+        } else {
+            let idx = existing?;
+            if r.declared.is_some() {
+                let prev = scope.elements[idx].location;
+                self.error_at(r.location, format!("redeclaration of element '{}'", r.name));
+                self.error_at(
+                    prev,
+                    format!("element '{}' previously declared here", r.name),
+                );
+            }
+            Some(idx)
+        }
+    }
+
+    fn anonymous_name(&self, scope: &Scope, class: &str) -> String {
+        let mut n = scope.elements.len() - scope.anonymous_offset + 1;
+        loop {
+            let name = format!("{class}@{n}");
+            if scope.lookup(&name).is_none() {
+                return name;
+            }
+            n += 1;
+        }
+    }
+
+    /// Parses a connection statement: element lists joined by `->` or `=>`.
+    fn connection(&mut self, scope: &mut Scope) {
+        let mut previous: Option<(Vec<PortRef>, Tok)> = None;
+        loop {
+            let mut arrow_follows = false;
+            let list = self.element_list(scope, &mut arrow_follows);
+            if list.is_empty() {
+                return;
+            }
+            if let Some((from, connector)) = previous.take() {
+                self.connect_all(scope, &from, &list, &connector);
+            }
+            let t = self.next();
+            match t.tok {
+                Tok::Arrow | Tok::DoubleArrow => previous = Some((list, t.tok)),
+                Tok::Char(';') | Tok::Eof => {
+                    if t.tok == Tok::Eof {
+                        self.lexer.unlex(t);
+                    }
+                    return;
+                }
+                Tok::Char(',') | Tok::DoubleColon => {
+                    self.syntax_error(&t);
+                    return;
+                }
+                Tok::Ident(_)
+                | Tok::Char('[')
+                | Tok::Char('{')
+                | Tok::Char('}')
+                | Tok::Char(')')
+                | Tok::DoubleBar
+                | Tok::ElementClass
+                | Tok::Require
+                | Tok::Provide
+                | Tok::Define => {
+                    self.lexer.unlex(t);
+                    return;
+                }
+                _ => {
+                    self.syntax_error(&t);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Connects the outputs of `from` to the inputs of `to` the way Click does: one-to-many and
+    /// many-to-one with `->`; element-wise, expanding a lone element's ports, with `=>`.
+    fn connect_all(
+        &mut self,
+        scope: &mut Scope,
+        from: &[PortRef],
+        to: &[PortRef],
+        connector: &Tok,
+    ) {
+        let here = scope.elements[to[0].idx].location;
+        let mut pairs: Vec<(usize, usize, usize, usize)> = Vec::new();
+        let (nf, nt) = (from.len(), to.len());
+        if nf == 1 && nt == 1 {
+            pairs.push(endpoints(&from[0], &to[0], 0, 0));
+        } else if *connector == Tok::Arrow {
+            if nf > 1 && nt > 1 {
+                self.error_at(
+                    here,
+                    "syntax error: many-to-many connections require '=>'".into(),
+                );
+                return;
+            }
+            for f in from {
+                for t in to {
+                    pairs.push(endpoints(f, t, 0, 0));
+                }
+            }
+        } else if nf == 1 && from[0].out_port.is_none() {
+            for (i, t) in to.iter().enumerate() {
+                pairs.push(endpoints(&from[0], t, i, 0));
+            }
+        } else if nt == 1 && to[0].in_port.is_none() {
+            for (i, f) in from.iter().enumerate() {
+                pairs.push(endpoints(f, &to[0], 0, i));
+            }
+        } else if nf == nt {
+            for (f, t) in from.iter().zip(to) {
+                pairs.push(endpoints(f, t, 0, 0));
+            }
+        } else if nf == 1 || nt == 1 {
+            for f in from {
+                for t in to {
+                    pairs.push(endpoints(f, t, 0, 0));
+                }
+            }
+        } else {
+            self.error_at(
+                here,
+                format!("connection mismatch: {nf} outputs connected to {nt} inputs"),
+            );
+            return;
+        }
+        for (from, from_port, to, to_port) in pairs {
+            scope.connections.push(Connection {
+                from,
+                from_port,
+                to,
+                to_port,
+            });
+        }
+    }
+}
+
+/// The (from, from_port, to, to_port) of connecting `f` to `t`, with default ports.
+fn endpoints(
+    f: &PortRef,
+    t: &PortRef,
+    from_port: usize,
+    to_port: usize,
+) -> (usize, usize, usize, usize) {
+    (
+        f.idx,
+        f.out_port.unwrap_or(from_port),
+        t.idx,
+        t.in_port.unwrap_or(to_port),
+    )
+}

@@ -1,0 +1,758 @@
+//! The router: elements instantiated from a flat configuration, checked (port counts,
+//! push/pull, unused and reused ports), configured, initialized and run.
+
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
+
+use crate::args::Args;
+use crate::element::{
+    Batch, ConfigureContext, Element, Platform, Processing, PullContext, PullInputs, PushContext,
+    RouterControl, TaskContext, TaskStatus,
+};
+use crate::error::{Diagnostic, Diagnostics};
+use crate::lang::{FlatConfig, FlatConnection};
+use crate::packet::Packet;
+use crate::registry::Registry;
+
+/// A parsed `port_count` range for one side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct PortRange {
+    min: usize,
+    max: usize,
+}
+
+/// Parses one side of a Click port count (`n`, `n-m`, `n-`, `-`).
+fn parse_range(s: &str) -> Option<PortRange> {
+    if s == "-" {
+        return Some(PortRange {
+            min: 0,
+            max: usize::MAX,
+        });
+    }
+    match s.split_once('-') {
+        Some((lo, "")) => Some(PortRange {
+            min: lo.parse().ok()?,
+            max: usize::MAX,
+        }),
+        Some((lo, hi)) => Some(PortRange {
+            min: lo.parse().ok()?,
+            max: hi.parse().ok()?,
+        }),
+        None => {
+            let n = s.parse().ok()?;
+            Some(PortRange { min: n, max: n })
+        }
+    }
+}
+
+/// Resolves an element's port counts from its spec and the highest ports used.
+fn resolve_ports(spec: &str, used_in: usize, used_out: usize) -> (usize, usize) {
+    let (ins, outs) = spec.split_once('/').unwrap_or((spec, spec));
+    let clamp = |r: Option<PortRange>, used: usize| match r {
+        Some(r) => used.clamp(r.min, r.max),
+        None => used,
+    };
+    let nin = clamp(parse_range(ins), used_in);
+    let nout = if outs == "=" {
+        nin
+    } else {
+        clamp(parse_range(outs), used_out)
+    };
+    (nin, nout)
+}
+
+/// Expands one side of a processing spec (`"h"`, `"ah"`, `""`) to `n` ports.
+fn processing_vector(spec: &str, n: usize) -> Vec<Processing> {
+    let code = |c: char| match c {
+        'h' => Processing::Push,
+        'l' => Processing::Pull,
+        _ => Processing::Agnostic,
+    };
+    let letters: Vec<Processing> = spec.chars().map(code).collect();
+    (0..n)
+        .map(|i| {
+            letters
+                .get(i)
+                .or(letters.last())
+                .copied()
+                .unwrap_or(Processing::Agnostic)
+        })
+        .collect()
+}
+
+/// One element of a running router.
+struct Slot {
+    name: String,
+    class: &'static str,
+    config: String,
+    location: Option<crate::error::Location>,
+    element: RefCell<Box<dyn Element>>,
+    inputs: Vec<Processing>,
+    outputs: Vec<Processing>,
+    /// For each push output, the (element, input) it feeds.
+    push_to: Vec<Option<(usize, usize)>>,
+    /// For each pull input, the (element, output) it pulls from.
+    pull_from: Vec<Option<(usize, usize)>>,
+    /// Reused output batches, one per output port.
+    scratch: RefCell<Vec<Batch>>,
+}
+
+/// A configured, initialized Click router.
+pub struct Router {
+    file: String,
+    slots: Vec<Slot>,
+    connections: Vec<FlatConnection>,
+    tasks: Vec<usize>,
+    stop_requests: Cell<usize>,
+    stopped: Cell<bool>,
+    managed: bool,
+    /// Packets dropped because an element was re-entered (a push cycle).
+    reentry_drops: Cell<u64>,
+}
+
+impl Router {
+    /// Builds a router from a flat configuration: instantiates, checks, configures and
+    /// initializes every element, reporting every error found.
+    pub fn new(flat: &FlatConfig, registry: &Registry) -> Result<Router, Diagnostics> {
+        let mut errors = Vec::new();
+        let diag = |location, message: String| Diagnostic {
+            file: flat.file.clone(),
+            location,
+            message,
+        };
+
+        let mut slots = Vec::with_capacity(flat.elements.len());
+        for fe in &flat.elements {
+            let Some(element) = registry.create(&fe.class) else {
+                errors.push(diag(
+                    Some(fe.location),
+                    format!("unknown element class '{}'", fe.class),
+                ));
+                continue;
+            };
+            slots.push(Slot {
+                name: fe.name.clone(),
+                class: element.class_name(),
+                config: fe.config.clone(),
+                location: Some(fe.location),
+                element: RefCell::new(element),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+                push_to: Vec::new(),
+                pull_from: Vec::new(),
+                scratch: RefCell::new(Vec::new()),
+            });
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+        let describe = |s: &Slot| format!("{} :: {}", s.name, s.class);
+
+        // Port counts, then connections within range.
+        let mut used = vec![(0usize, 0usize); slots.len()];
+        for c in &flat.connections {
+            used[c.to].0 = used[c.to].0.max(c.to_port + 1);
+            used[c.from].1 = used[c.from].1.max(c.from_port + 1);
+        }
+        for (slot, &(ui, uo)) in slots.iter_mut().zip(&used) {
+            let el = slot.element.borrow();
+            let (nin, nout) = resolve_ports(el.port_count(), ui, uo);
+            let (pin, pout) = el.processing().split_once('/').unwrap_or(("a", "a"));
+            slot.inputs = processing_vector(pin, nin);
+            slot.outputs = processing_vector(pout, nout);
+        }
+        let mut connections = Vec::new();
+        for c in &flat.connections {
+            let mut ok = true;
+            if c.from_port >= slots[c.from].outputs.len() {
+                let s = &slots[c.from];
+                errors.push(diag(
+                    s.location,
+                    format!("'{}' has no output {}", describe(s), c.from_port),
+                ));
+                ok = false;
+            }
+            if c.to_port >= slots[c.to].inputs.len() {
+                let s = &slots[c.to];
+                errors.push(diag(
+                    s.location,
+                    format!("'{}' has no input {}", describe(s), c.to_port),
+                ));
+                ok = false;
+            }
+            if ok {
+                connections.push(*c);
+            }
+        }
+
+        if errors.is_empty() {
+            errors.extend(check_push_pull(&mut slots, &connections, &flat.file));
+        }
+        if errors.is_empty() {
+            errors.extend(check_completeness(&slots, &connections, &flat.file));
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+
+        for slot in &mut slots {
+            slot.push_to = vec![None; slot.outputs.len()];
+            slot.pull_from = vec![None; slot.inputs.len()];
+        }
+        for c in &connections {
+            if slots[c.from].outputs[c.from_port] == Processing::Push {
+                slots[c.from].push_to[c.from_port] = Some((c.to, c.to_port));
+            } else {
+                slots[c.to].pull_from[c.to_port] = Some((c.from, c.from_port));
+            }
+        }
+
+        // Configure, then initialize.
+        for slot in &mut slots {
+            *slot.scratch.get_mut() = (0..slot.outputs.len()).map(|_| Batch::new()).collect();
+            let ctx = ConfigureContext {
+                name: &slot.name,
+                ninputs: slot.inputs.len(),
+                noutputs: slot.outputs.len(),
+                input_processing: &slot.inputs,
+                output_processing: &slot.outputs,
+            };
+            let mut args = Args::parse(&slot.config);
+            let el = slot.element.get_mut();
+            let result = el.configure(&mut args, &ctx).and(args.finish());
+            if let Err(e) = result {
+                errors.push(diag(
+                    slot.location,
+                    format!(
+                        "While configuring '{} :: {}': {}",
+                        slot.name,
+                        slot.class,
+                        e.replace('\n', "; ")
+                    ),
+                ));
+            }
+        }
+        if errors.is_empty() {
+            for slot in &mut slots {
+                if let Err(e) = slot.element.get_mut().initialize() {
+                    errors.push(diag(
+                        slot.location,
+                        format!(
+                            "While initializing '{} :: {}': {}",
+                            slot.name, slot.class, e
+                        ),
+                    ));
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Diagnostics(errors));
+        }
+
+        let tasks = (0..slots.len())
+            .filter(|&i| slots[i].element.borrow().has_task())
+            .collect();
+        let managed = slots.iter().any(|s| s.element.borrow().manages_driver());
+        Ok(Router {
+            file: flat.file.clone(),
+            slots,
+            connections,
+            tasks,
+            stop_requests: Cell::new(0),
+            stopped: Cell::new(false),
+            managed,
+            reentry_drops: Cell::new(0),
+        })
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// True when the router has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    /// The configuration's file name.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The index of the element called `name`.
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.slots.iter().position(|s| s.name == name)
+    }
+
+    /// Names of all elements, in router order.
+    pub fn element_names(&self) -> impl Iterator<Item = &str> {
+        self.slots.iter().map(|s| s.name.as_str())
+    }
+
+    /// True once the driver was asked to stop.
+    pub fn is_stopped(&self) -> bool {
+        self.stopped.get()
+    }
+
+    /// Packets dropped because a push cycle re-entered an element.
+    pub fn reentry_drops(&self) -> u64 {
+        self.reentry_drops.get()
+    }
+
+    /// Pushes `batch` into input `port` of element `idx`, then along the graph.
+    pub fn push_batch(
+        &self,
+        idx: usize,
+        port: usize,
+        batch: &mut Batch,
+        platform: &mut dyn Platform,
+    ) {
+        let slot = &self.slots[idx];
+        let Ok(mut element) = slot.element.try_borrow_mut() else {
+            self.reentry_drops
+                .set(self.reentry_drops.get() + batch.len() as u64);
+            batch.clear();
+            return;
+        };
+        let mut outs = match slot.scratch.try_borrow_mut() {
+            Ok(outs) => outs,
+            Err(_) => {
+                batch.clear();
+                return;
+            }
+        };
+        element.push_batch(
+            port,
+            batch,
+            &mut PushContext::new(&mut outs, platform, &slot.name),
+        );
+        batch.clear();
+        drop(element);
+        self.forward(slot, &mut outs, platform);
+    }
+
+    /// Sends each non-empty output batch of `slot` to where its output is connected.
+    fn forward(&self, slot: &Slot, outs: &mut [Batch], platform: &mut dyn Platform) {
+        for (port, out) in outs.iter_mut().enumerate() {
+            if out.is_empty() {
+                continue;
+            }
+            match slot.push_to.get(port).copied().flatten() {
+                Some((to, to_port)) => self.push_batch(to, to_port, out, platform),
+                None => out.clear(),
+            }
+        }
+    }
+
+    /// Pulls one packet from output `port` of element `idx`.
+    pub fn pull(&self, idx: usize, port: usize, platform: &mut dyn Platform) -> Option<Packet> {
+        let slot = &self.slots[idx];
+        let mut element = slot.element.try_borrow_mut().ok()?;
+        let mut inputs = RouterInputs { router: self, idx };
+        let mut ctx = PullContext::new(&mut inputs, platform);
+        element.pull(port, &mut ctx)
+    }
+
+    /// Runs every task once; returns true if any made progress.
+    pub fn run_tasks_once(&self, platform: &mut dyn Platform) -> RoundStatus {
+        let mut status = RoundStatus {
+            worked: false,
+            all_done: true,
+        };
+        for &idx in &self.tasks {
+            if self.stopped.get() {
+                break;
+            }
+            match self.run_task(idx, platform) {
+                TaskStatus::Worked => {
+                    status.worked = true;
+                    status.all_done = false;
+                }
+                TaskStatus::Idle => status.all_done = false,
+                TaskStatus::Done => {}
+            }
+        }
+        status
+    }
+
+    fn run_task(&self, idx: usize, platform: &mut dyn Platform) -> TaskStatus {
+        let slot = &self.slots[idx];
+        let Ok(mut element) = slot.element.try_borrow_mut() else {
+            return TaskStatus::Idle;
+        };
+        let Ok(mut outs) = slot.scratch.try_borrow_mut() else {
+            return TaskStatus::Idle;
+        };
+        let mut inputs = RouterInputs { router: self, idx };
+        let mut control = Control { router: self };
+        let status = {
+            let mut ctx = TaskContext {
+                push: PushContext::new(&mut outs, platform, &slot.name),
+                inputs: &mut inputs,
+                router: &mut control,
+            };
+            element.run_task(&mut ctx)
+        };
+        drop(element);
+        self.forward(slot, &mut outs, platform);
+        status
+    }
+
+    /// Runs tasks until the driver is stopped or no task can ever work again. `idle` is
+    /// called after a round in which nothing happened; it returns false to stop the driver
+    /// (a host runner stops when quiescent, a guest waits for events).
+    pub fn run(
+        &self,
+        platform: &mut dyn Platform,
+        mut idle: impl FnMut(&mut dyn Platform) -> bool,
+    ) {
+        while !self.stopped.get() {
+            let round = self.run_tasks_once(platform);
+            if round.all_done {
+                break;
+            }
+            if !round.worked && !idle(platform) {
+                break;
+            }
+        }
+    }
+
+    /// Calls read handler `handler` of element `element` (default handlers included).
+    pub fn read_handler(&self, element: &str, handler: &str) -> Result<String, String> {
+        let idx = self
+            .find(element)
+            .ok_or_else(|| format!("no element named '{element}'"))?;
+        let slot = &self.slots[idx];
+        let el = slot
+            .element
+            .try_borrow()
+            .map_err(|_| format!("element '{element}' is busy"))?;
+        match handler {
+            "name" => Ok(slot.name.clone()),
+            "class" => Ok(slot.class.to_string()),
+            "config" => Ok(el.config_string().unwrap_or_else(|| slot.config.clone())),
+            "ports" => Ok(self.ports_description(idx)),
+            "handlers" => {
+                let mut names: Vec<&str> = vec!["name", "class", "config", "ports", "handlers"];
+                names.extend(el.read_handlers());
+                names.extend(el.write_handlers());
+                Ok(names.join("\n"))
+            }
+            _ => el
+                .read_handler(handler)
+                .ok_or_else(|| format!("no read handler '{element}.{handler}'")),
+        }
+    }
+
+    /// Calls write handler `handler` of element `element` with `value`.
+    pub fn write_handler(&self, element: &str, handler: &str, value: &str) -> Result<(), String> {
+        let idx = self
+            .find(element)
+            .ok_or_else(|| format!("no element named '{element}'"))?;
+        let mut el = self.slots[idx]
+            .element
+            .try_borrow_mut()
+            .map_err(|_| format!("element '{element}' is busy"))?;
+        if !el.write_handlers().contains(&handler) {
+            return Err(format!("no write handler '{element}.{handler}'"));
+        }
+        el.write_handler(handler, value)
+    }
+
+    fn ports_description(&self, idx: usize) -> String {
+        let slot = &self.slots[idx];
+        let mut out = String::new();
+        let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+        out.push_str(&plural(slot.inputs.len(), "input"));
+        out.push('\n');
+        for (port, p) in slot.inputs.iter().enumerate() {
+            let peers: Vec<String> = self
+                .connections
+                .iter()
+                .filter(|c| c.to == idx && c.to_port == port)
+                .map(|c| format!("{} [{}]", self.slots[c.from].name, c.from_port))
+                .collect();
+            out.push_str(&format!("{}\t{}\n", p.name(), peers.join(", ")));
+        }
+        out.push_str(&plural(slot.outputs.len(), "output"));
+        out.push('\n');
+        for (port, p) in slot.outputs.iter().enumerate() {
+            let peers: Vec<String> = self
+                .connections
+                .iter()
+                .filter(|c| c.from == idx && c.from_port == port)
+                .map(|c| format!("[{}] {}", c.to_port, self.slots[c.to].name))
+                .collect();
+            out.push_str(&format!("{}\t{}\n", p.name(), peers.join(", ")));
+        }
+        out
+    }
+
+    /// The flattened router in Click's `click -o` syntax: declarations, then connections.
+    pub fn flat_text(&self) -> String {
+        let mut out = String::new();
+        for slot in &self.slots {
+            let el = slot.element.borrow();
+            let config = el.config_string().unwrap_or_else(|| slot.config.clone());
+            if config.is_empty() {
+                out.push_str(&format!("{} :: {};\n", slot.name, slot.class));
+            } else {
+                out.push_str(&format!("{} :: {}({});\n", slot.name, slot.class, config));
+            }
+        }
+        out.push('\n');
+        for c in &self.connections {
+            let from = &self.slots[c.from].name;
+            let to = &self.slots[c.to].name;
+            let fp = if c.from_port == 0 {
+                String::new()
+            } else {
+                format!(" [{}]", c.from_port)
+            };
+            let tp = if c.to_port == 0 {
+                String::new()
+            } else {
+                format!("[{}] ", c.to_port)
+            };
+            out.push_str(&format!("{from}{fp} -> {tp}{to};\n"));
+        }
+        out
+    }
+}
+
+/// What one round of tasks achieved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundStatus {
+    /// Some task made progress.
+    pub worked: bool,
+    /// Every task is finished for good.
+    pub all_done: bool,
+}
+
+/// Pull access for element `idx`'s inputs.
+struct RouterInputs<'r> {
+    router: &'r Router,
+    idx: usize,
+}
+
+impl PullInputs for RouterInputs<'_> {
+    fn pull(&mut self, port: usize, platform: &mut dyn Platform) -> Option<Packet> {
+        let (from, from_port) = self.router.slots[self.idx]
+            .pull_from
+            .get(port)
+            .copied()
+            .flatten()?;
+        self.router.pull(from, from_port, platform)
+    }
+}
+
+/// Router operations handed to tasks.
+struct Control<'r> {
+    router: &'r Router,
+}
+
+impl RouterControl for Control<'_> {
+    fn request_stop(&mut self) {
+        let r = self.router;
+        r.stop_requests.set(r.stop_requests.get() + 1);
+        if !r.managed {
+            r.stopped.set(true);
+        }
+    }
+
+    fn stop_requests(&self) -> usize {
+        self.router.stop_requests.get()
+    }
+
+    fn stop_now(&mut self) {
+        self.router.stopped.set(true);
+    }
+
+    fn read_handler(&mut self, element: &str, handler: &str) -> Result<String, String> {
+        self.router.read_handler(element, handler)
+    }
+
+    fn write_handler(&mut self, element: &str, handler: &str, value: &str) -> Result<(), String> {
+        self.router.write_handler(element, handler, value)
+    }
+}
+
+/// Resolves agnostic ports and reports push/pull mismatches (Click's `check_push_and_pull`).
+fn check_push_pull(
+    slots: &mut [Slot],
+    connections: &[FlatConnection],
+    file: &str,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    // Agnostic inputs and outputs of one element must agree: model them as internal links.
+    let mut links: Vec<(usize, usize, usize, usize, bool)> = connections
+        .iter()
+        .map(|c| (c.from, c.from_port, c.to, c.to_port, false))
+        .collect();
+    for (i, s) in slots.iter().enumerate() {
+        for (ip, p) in s.inputs.iter().enumerate() {
+            if *p != Processing::Agnostic {
+                continue;
+            }
+            for (op, q) in s.outputs.iter().enumerate() {
+                if *q == Processing::Agnostic {
+                    links.push((i, op, i, ip, true));
+                }
+            }
+        }
+    }
+    let mut dead = vec![false; links.len()];
+    loop {
+        let mut changed = false;
+        for (k, &(f, fp, t, tp, internal)) in links.iter().enumerate() {
+            if dead[k] {
+                continue;
+            }
+            let pf = slots[f].outputs[fp];
+            let pt = slots[t].inputs[tp];
+            match (pf, pt) {
+                (Processing::Agnostic, Processing::Agnostic) => {}
+                (p, Processing::Agnostic) => {
+                    slots[t].inputs[tp] = p;
+                    changed = true;
+                }
+                (Processing::Agnostic, p) => {
+                    slots[f].outputs[fp] = p;
+                    changed = true;
+                }
+                (a, b) if a != b => {
+                    dead[k] = true;
+                    let message = if internal {
+                        format!(
+                            "agnostic '{} :: {}' in mixed context: {} input {}, {} output {}",
+                            slots[f].name,
+                            slots[f].class,
+                            b.name(),
+                            tp,
+                            a.name(),
+                            fp
+                        )
+                    } else {
+                        format!(
+                            "'{} :: {}' {} output {} connected to '{} :: {}' {} input {}",
+                            slots[f].name,
+                            slots[f].class,
+                            a.name(),
+                            fp,
+                            slots[t].name,
+                            slots[t].class,
+                            b.name(),
+                            tp
+                        )
+                    };
+                    errors.push(Diagnostic {
+                        file: file.to_string(),
+                        location: slots[f].location,
+                        message,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    // Ports nobody decided on are push.
+    for s in slots.iter_mut() {
+        for p in s.inputs.iter_mut().chain(s.outputs.iter_mut()) {
+            if *p == Processing::Agnostic {
+                *p = Processing::Push;
+            }
+        }
+    }
+    errors
+}
+
+/// Reports reused push outputs / pull inputs and unused ports.
+fn check_completeness(
+    slots: &[Slot],
+    connections: &[FlatConnection],
+    file: &str,
+) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    let mut report = |s: &Slot, message: String| {
+        errors.push(Diagnostic {
+            file: file.to_string(),
+            location: s.location,
+            message,
+        })
+    };
+    for (i, s) in slots.iter().enumerate() {
+        for (port, p) in s.outputs.iter().enumerate() {
+            let n = connections
+                .iter()
+                .filter(|c| c.from == i && c.from_port == port)
+                .count();
+            if n == 0 {
+                report(
+                    s,
+                    format!("'{} :: {}' output {} unused", s.name, s.class, port),
+                );
+            } else if n > 1 && *p == Processing::Push {
+                report(
+                    s,
+                    format!(
+                        "illegal reuse of '{} :: {}' push output {}",
+                        s.name, s.class, port
+                    ),
+                );
+            }
+        }
+        for (port, p) in s.inputs.iter().enumerate() {
+            let n = connections
+                .iter()
+                .filter(|c| c.to == i && c.to_port == port)
+                .count();
+            if n == 0 {
+                report(
+                    s,
+                    format!("'{} :: {}' input {} unused", s.name, s.class, port),
+                );
+            } else if n > 1 && *p == Processing::Pull {
+                report(
+                    s,
+                    format!(
+                        "illegal reuse of '{} :: {}' pull input {}",
+                        s.name, s.class, port
+                    ),
+                );
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn port_ranges() {
+        assert_eq!(resolve_ports("1/1", 0, 0), (1, 1));
+        assert_eq!(resolve_ports("1/-", 1, 4), (1, 4));
+        assert_eq!(resolve_ports("1/1-2", 1, 5), (1, 2));
+        assert_eq!(resolve_ports("1/=", 3, 0), (3, 3));
+        assert_eq!(resolve_ports("-/-", 0, 0), (0, 0));
+        assert_eq!(resolve_ports("0/1", 2, 1), (0, 1));
+    }
+
+    #[test]
+    fn processing_letters_repeat() {
+        assert_eq!(
+            processing_vector("ah", 3),
+            vec![Processing::Agnostic, Processing::Push, Processing::Push]
+        );
+        assert_eq!(processing_vector("", 1), vec![Processing::Agnostic]);
+    }
+}
