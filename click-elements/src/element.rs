@@ -87,7 +87,7 @@ impl<'a> PushContext<'a> {
     }
 
     /// The element's name, e.g. `c` or `Classifier@3`.
-    pub fn element_name(&self) -> &str {
+    pub fn element_name(&self) -> &'a str {
         self.name
     }
 

@@ -6,11 +6,15 @@ use crate::registry::Registry;
 
 mod basic;
 mod driver;
+#[cfg(feature = "std")]
+mod dump;
 mod queue;
 mod source;
 
 pub use basic::{Discard, Idle, Null};
 pub use driver::DriverManager;
+#[cfg(feature = "std")]
+pub use dump::{FromDump, ToDump};
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
 
@@ -23,4 +27,9 @@ pub fn register_standard(registry: &mut Registry) {
     registry.register("InfiniteSource", || Box::new(InfiniteSource::default()));
     registry.register("Queue", || Box::new(Queue::default()));
     registry.register("Unqueue", || Box::new(Unqueue::default()));
+    #[cfg(feature = "std")]
+    {
+        registry.register("FromDump", || Box::new(FromDump::default()));
+        registry.register("ToDump", || Box::new(ToDump::default()));
+    }
 }

@@ -1,0 +1,181 @@
+//! `click-run`: runs a Click configuration on Linux until its sources stop, like Click's
+//! userlevel `click` driver.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use click_elements::{build_router, flatten_config, Registry, Router};
+use clickos_tools::HostPlatform;
+
+const USAGE: &str = "\
+usage: click-run [-f] CONFIG.click | -e 'CONFIG' [NAME=VALUE ...] [-h ELEMENT.HANDLER ...]
+                 [-t] [-q] [-o FILE | -o - | --flatten]
+
+  -f FILE        read the configuration from FILE ('-' for stdin)
+  -e CONFIG      use CONFIG as the configuration text
+  NAME=VALUE     define $NAME (overrides define() in the configuration)
+  -h E.H         after the run, print the value of read handler H of element E
+  -t             print the run time and packet rate of the driver on stderr
+  -q             do not run the driver (check and/or print only)
+  -o FILE        write the flattened configuration to FILE ('-' for stdout)
+  --flatten      same as -q -o -";
+
+/// Command-line options.
+#[derive(Default)]
+struct Options {
+    file: Option<String>,
+    expr: Option<String>,
+    defines: Vec<(String, String)>,
+    handlers: Vec<String>,
+    timing: bool,
+    quit: bool,
+    output: Option<String>,
+}
+
+fn is_variable_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> {
+    let mut o = Options::default();
+    let mut args = args.peekable();
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| args.next().ok_or(format!("{flag} needs an argument"));
+        match arg.as_str() {
+            "-f" | "--file" => o.file = Some(value(&arg)?),
+            "-e" | "--expression" => o.expr = Some(value(&arg)?),
+            "-h" | "--handler" => o.handlers.push(value(&arg)?),
+            "-o" | "--output" => o.output = Some(value(&arg)?),
+            "-t" | "--time" => o.timing = true,
+            "-q" | "--quit" => o.quit = true,
+            "--flatten" => {
+                o.quit = true;
+                o.output = Some("-".into());
+            }
+            "--help" => return Err(String::new()),
+            _ => match arg.split_once('=') {
+                Some((name, v)) if is_variable_name(name) => {
+                    o.defines.push((name.to_string(), v.to_string()))
+                }
+                _ if arg.starts_with('-') && arg != "-" => {
+                    return Err(format!("unknown option '{arg}'"))
+                }
+                _ if o.file.is_none() && o.expr.is_none() => o.file = Some(arg),
+                _ => return Err(format!("unexpected argument '{arg}'")),
+            },
+        }
+    }
+    if o.file.is_some() && o.expr.is_some() {
+        return Err("give either a configuration file or -e, not both".into());
+    }
+    if o.file.is_none() && o.expr.is_none() {
+        return Err("no configuration given".into());
+    }
+    Ok(o)
+}
+
+fn read_source(o: &Options) -> Result<(String, String), String> {
+    if let Some(expr) = &o.expr {
+        return Ok((expr.clone(), "<expr>".into()));
+    }
+    let file = o.file.as_deref().unwrap_or("-");
+    if file == "-" {
+        let text =
+            std::io::read_to_string(std::io::stdin()).map_err(|e| format!("<stdin>: {e}"))?;
+        return Ok((text, "<stdin>".into()));
+    }
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
+    Ok((text, file.to_string()))
+}
+
+/// Prints read handlers the way `click -h` does: names as headers only when there are several.
+fn print_handlers(router: &Router, handlers: &[String]) -> bool {
+    let named = handlers.len() > 1;
+    let mut ok = true;
+    for h in handlers {
+        let Some((element, handler)) = h.rsplit_once('.') else {
+            eprintln!("click-run: bad handler name '{h}' (want ELEMENT.HANDLER)");
+            ok = false;
+            continue;
+        };
+        match router.read_handler(element, handler) {
+            Ok(mut value) => {
+                if named {
+                    println!("{h}:");
+                }
+                if !value.is_empty() && !value.ends_with('\n') {
+                    value.push('\n');
+                }
+                print!("{value}");
+                if named {
+                    println!();
+                }
+            }
+            Err(e) => {
+                eprintln!("click-run: {e}");
+                ok = false;
+            }
+        }
+    }
+    ok
+}
+
+fn run(o: Options) -> Result<bool, String> {
+    let (source, file) = read_source(&o)?;
+    let registry = Registry::standard();
+    if let Some(out) = &o.output {
+        // Check and print even when the router would fail to initialize (missing files...).
+        let flat =
+            flatten_config(&source, &file, &o.defines, &registry).map_err(|e| e.to_string())?;
+        let router = click_elements::Router::new(&flat, &registry).map_err(|e| e.to_string())?;
+        let text = router.flat_text();
+        if out == "-" {
+            print!("{text}");
+        } else {
+            std::fs::write(out, text).map_err(|e| format!("{out}: {e}"))?;
+        }
+        if o.quit {
+            return Ok(print_handlers(&router, &o.handlers));
+        }
+    }
+    let router = build_router(&source, &file, &o.defines, &registry)
+        .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
+    let mut platform = HostPlatform;
+    if !o.quit {
+        let start = Instant::now();
+        // On the host, a round of tasks in which nothing happened means the sources are done.
+        router.run(&mut platform, |_| false);
+        if o.timing {
+            eprintln!(
+                "click-run: driver ran {:.6} s",
+                start.elapsed().as_secs_f64()
+            );
+        }
+    }
+    Ok(print_handlers(&router, &o.handlers))
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options(std::env::args().skip(1)) {
+        Ok(o) => o,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("click-run: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(1);
+        }
+    };
+    match run(options) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
