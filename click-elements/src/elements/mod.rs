@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use crate::registry::Registry;
 
 mod basic;
+mod device;
 mod driver;
 #[cfg(feature = "std")]
 mod dump;
@@ -12,6 +13,7 @@ mod queue;
 mod source;
 
 pub use basic::{Discard, Idle, Null};
+pub use device::{FromDevice, ToDevice};
 pub use driver::DriverManager;
 #[cfg(feature = "std")]
 pub use dump::{FromDump, ToDump};
@@ -23,6 +25,8 @@ pub fn register_standard(registry: &mut Registry) {
     registry.register("Discard", || Box::new(Discard::default()));
     registry.register("Idle", || Box::new(Idle));
     registry.register("Null", || Box::new(Null));
+    registry.register("FromDevice", || Box::new(FromDevice::default()));
+    registry.register("ToDevice", || Box::new(ToDevice::default()));
     registry.register("DriverManager", || Box::new(DriverManager::default()));
     registry.register("InfiniteSource", || Box::new(InfiniteSource::default()));
     registry.register("Queue", || Box::new(Queue::default()));
