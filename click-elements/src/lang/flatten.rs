@@ -427,4 +427,26 @@ mod tests {
             flat("elementclass P { $a | input -> output } Idle -> P -> Discard").unwrap_err();
         assert!(errs[0].message.starts_with("no match for 'P["), "{errs:?}");
     }
+
+    #[test]
+    fn hostile_inputs_are_errors_not_panics() {
+        for src in [
+            "require(",
+            "require(package \"x\") require(a b c) require(library z)",
+            "elementclass A { $a, KEY $b | input -> output } A(",
+            "x :: Idle(",
+            "Idle -> [99999999999] Discard",
+            "elementclass { }",
+            "a :: { input -> output }; Idle -> a -> Discard",
+            "define($ 1, $A)",
+            "Idle -> -> Discard",
+            "[0] -> x",
+            "Idle => Discard, Discard, Discard",
+            "{{{{{{{{{{{{{{{{{{{{",
+        ] {
+            let _ = flat(src);
+        }
+        let deep = "elementclass A { ".repeat(200);
+        assert!(flat(&deep).is_err());
+    }
 }

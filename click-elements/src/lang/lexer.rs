@@ -178,7 +178,11 @@ impl<'a> Lexer<'a> {
     /// Reads a configuration string after `(` up to the matching `)` (not consumed), skipping
     /// nested parentheses, quotes, comments and `\<...>`; returns the raw text and its offset.
     pub fn config_text(&mut self) -> (String, usize) {
-        debug_assert!(self.pushed.is_empty());
+        // Text that was lexed ahead and pushed back is re-read as configuration text.
+        if let Some(first) = self.pushed.iter().map(|t| t.pos).min() {
+            self.pos = first;
+            self.pushed.clear();
+        }
         let s = self.src.as_bytes();
         let start = self.pos;
         let mut i = start;

@@ -275,9 +275,8 @@ impl Parser<'_, '_> {
         if !self.expect('(') {
             return;
         }
-        let pos = self.lexer.next_token();
-        self.lexer.unlex(pos.clone());
-        let text = self.config_in_parens();
+        let (text, at) = self.lexer.config_text();
+        self.expect(')');
         for arg in split_args(&text) {
             let words = split_words(&arg);
             let (kind, value) = match words.as_slice() {
@@ -285,12 +284,12 @@ impl Parser<'_, '_> {
                 [name] => ("package", *name),
                 [kind @ ("package" | "library"), value] => (*kind, *value),
                 _ => {
-                    self.error(pos.pos, "syntax error at requirement".into());
+                    self.error(at, "syntax error at requirement".into());
                     continue;
                 }
             };
             if kind == "library" {
-                self.error(pos.pos, "'require library' is not supported".into());
+                self.error(at, "'require library' is not supported".into());
                 continue;
             }
             self.requirements.push((kind.to_string(), unquote(value)));
