@@ -154,9 +154,19 @@ fn run(o: Options) -> Result<bool, String> {
                 "click-run: driver ran {:.6} s",
                 start.elapsed().as_secs_f64()
             );
+            if let Some(kib) = peak_memory_kib() {
+                eprintln!("click-run: peak memory {kib} KiB");
+            }
         }
     }
     Ok(print_handlers(&router, &o.handlers))
+}
+
+/// The process's peak resident set size (Linux `VmHWM`), in KiB.
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn main() -> ExitCode {
