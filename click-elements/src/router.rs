@@ -742,7 +742,8 @@ mod tests {
         assert_eq!(resolve_ports("1/1", 0, 0), (1, 1));
         assert_eq!(resolve_ports("1/-", 1, 4), (1, 4));
         assert_eq!(resolve_ports("1/1-2", 1, 5), (1, 2));
-        assert_eq!(resolve_ports("1/=", 3, 0), (3, 3));
+        assert_eq!(resolve_ports("-/=", 3, 0), (3, 3));
+        assert_eq!(resolve_ports("1/=", 3, 0), (1, 1));
         assert_eq!(resolve_ports("-/-", 0, 0), (0, 0));
         assert_eq!(resolve_ports("0/1", 2, 1), (0, 1));
     }
@@ -754,5 +755,104 @@ mod tests {
             vec![Processing::Agnostic, Processing::Push, Processing::Push]
         );
         assert_eq!(processing_vector("", 1), vec![Processing::Agnostic]);
+    }
+
+    use crate::build_router;
+
+    /// A platform without devices whose clock stands still.
+    struct QuietPlatform;
+
+    impl Platform for QuietPlatform {
+        fn chatter(&mut self, _line: &str) {}
+        fn print(&mut self, _line: &str) {}
+        fn now(&self) -> crate::packet::Timestamp {
+            crate::packet::Timestamp::default()
+        }
+        fn device(&mut self, _n: usize) -> Option<&mut dyn crate::device::NetDevice> {
+            None
+        }
+    }
+
+    fn build(src: &str) -> Result<Router, Diagnostics> {
+        build_router(src, "r.click", &[], &Registry::standard())
+    }
+
+    fn messages(src: &str) -> Vec<String> {
+        match build(src) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.0.into_iter().map(|d| alloc::format!("{d}")).collect(),
+        }
+    }
+
+    #[test]
+    fn push_pull_mismatch_is_reported() {
+        let m = messages("Idle -> Queue -> Queue -> Discard");
+        assert!(
+            m.iter().any(|m| m.ends_with(
+                "'Queue@2 :: Queue' pull output 0 connected to 'Queue@3 :: Queue' push input 0"
+            )),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn unused_and_reused_ports_are_reported_together() {
+        let m = messages("s :: InfiniteSource; s -> Discard; s -> Discard; q :: Queue; Idle -> q");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("illegal reuse of 's :: InfiniteSource' push output 0")),
+            "{m:?}"
+        );
+        assert!(
+            m.iter().any(|m| m.contains("'q :: Queue' output 0 unused")),
+            "{m:?}"
+        );
+        assert!(m.iter().all(|m| m.starts_with("r.click:")), "{m:?}");
+    }
+
+    #[test]
+    fn bad_arguments_name_the_keyword() {
+        let m = messages("InfiniteSource(LIMIT ten, BOGUS 3) -> Discard");
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(
+            m[0].starts_with("r.click:1:1: While configuring 'InfiniteSource@1 :: InfiniteSource'"),
+            "{m:?}"
+        );
+        assert!(
+            m[0].contains("LIMIT: expected integer") && m[0].contains("BOGUS: unknown argument"),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn out_of_range_port() {
+        let m = messages("Idle -> [1] Discard");
+        assert!(
+            m.iter()
+                .any(|m| m.contains("'Discard@2 :: Discard' has no input 1")),
+            "{m:?}"
+        );
+    }
+
+    #[test]
+    fn default_and_element_handlers() {
+        let r = build("src :: InfiniteSource(LIMIT 3) -> q :: Queue(5) -> u :: Unqueue(ACTIVE false) -> d :: Discard").unwrap();
+        assert_eq!(r.read_handler("q", "class").as_deref(), Ok("Queue"));
+        assert_eq!(r.read_handler("q", "config").as_deref(), Ok("5"));
+        assert_eq!(r.read_handler("src", "name").as_deref(), Ok("src"));
+        let ports = r.read_handler("q", "ports").unwrap();
+        assert!(
+            ports.starts_with("1 input\npush\tsrc [0]\n1 output\npull\t[0] u\n"),
+            "{ports}"
+        );
+        assert!(r.read_handler("q", "nonesuch").is_err());
+        assert!(r.write_handler("q", "config", "x").is_err());
+        let mut p = QuietPlatform;
+        r.run(&mut p, |_| false);
+        assert_eq!(r.read_handler("q", "length").as_deref(), Ok("3"));
+        r.write_handler("u", "active", "true").unwrap();
+        r.run(&mut p, |_| false);
+        assert_eq!(r.read_handler("d", "count").as_deref(), Ok("3"));
+        assert_eq!(r.read_handler("q", "length").as_deref(), Ok("0"));
     }
 }

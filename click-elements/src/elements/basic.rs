@@ -3,8 +3,11 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::element::PullContext;
-use crate::element::{Element, PushContext};
+use crate::args::Args;
+use crate::element::{
+    Batch, ConfigureContext, Element, Processing, PullContext, PushContext, TaskContext,
+    TaskStatus, DEFAULT_BURST,
+};
 use crate::packet::Packet;
 
 /// Passes every packet through unchanged (push or pull).
@@ -24,10 +27,12 @@ impl Element for Null {
     }
 }
 
-/// Drops every packet it receives, counting them.
+/// Drops every packet it receives, counting them; pulls with its own task when its input is
+/// pull.
 #[derive(Default)]
 pub struct Discard {
     count: u64,
+    pull_input: bool,
 }
 
 impl Element for Discard {
@@ -43,8 +48,38 @@ impl Element for Discard {
         "a/"
     }
 
+    fn configure(&mut self, _args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        self.pull_input = ctx.input_processing.first() == Some(&Processing::Pull);
+        Ok(())
+    }
+
     fn push(&mut self, _port: usize, _packet: Packet, _ctx: &mut PushContext<'_>) {
         self.count += 1;
+    }
+
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, _ctx: &mut PushContext<'_>) {
+        self.count += batch.len() as u64;
+        batch.clear();
+    }
+
+    fn has_task(&self) -> bool {
+        self.pull_input
+    }
+
+    fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> TaskStatus {
+        let mut n = 0;
+        while n < DEFAULT_BURST {
+            if ctx.pull(0).is_none() {
+                break;
+            }
+            n += 1;
+        }
+        self.count += n as u64;
+        if n > 0 {
+            TaskStatus::Worked
+        } else {
+            TaskStatus::Idle
+        }
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
