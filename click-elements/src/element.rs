@@ -12,7 +12,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use crate::args::Args;
-use crate::packet::{Packet, Timestamp};
+use crate::packet::{Packet, PacketPool, Timestamp};
 
 /// A burst of packets handed from one element to the next.
 pub type Batch = Vec<Packet>;
@@ -193,6 +193,8 @@ pub struct ConfigureContext<'a> {
     pub input_processing: &'a [Processing],
     /// Resolved processing of each output (agnostic ports already decided).
     pub output_processing: &'a [Processing],
+    /// The router's packet buffer pool, for elements that make packets.
+    pub pool: &'a PacketPool,
 }
 
 /// A Click element.

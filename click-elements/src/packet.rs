@@ -5,9 +5,10 @@
 //! shared buffer copies it (Click's `uniqueify`, "lazy copy"). Pushing a header into the headroom
 //! never reallocates when there is room.
 
-use alloc::rc::Rc;
+use alloc::rc::{Rc, Weak};
 use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::{Cell, RefCell};
 
 /// Headroom reserved in front of freshly made packets (room for VLAN and IP encapsulation).
 pub const DEFAULT_HEADROOM: usize = 64;
@@ -51,6 +52,120 @@ pub struct Annotations {
 #[derive(Clone, Debug)]
 struct Buffer {
     bytes: Vec<u8>,
+    /// The pool the buffer returns to when its last packet is dropped.
+    pool: Option<Weak<PoolShared>>,
+}
+
+impl Buffer {
+    fn unpooled(bytes: Vec<u8>) -> Rc<Buffer> {
+        Rc::new(Buffer { bytes, pool: None })
+    }
+}
+
+/// Counters of a [`PacketPool`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Buffers allocated from the heap so far.
+    pub allocated: u64,
+    /// Buffers handed out again after being returned.
+    pub reused: u64,
+    /// Buffers waiting in the pool.
+    pub free: usize,
+}
+
+#[derive(Debug)]
+struct PoolShared {
+    free: RefCell<Vec<Rc<Buffer>>>,
+    /// Stands in for a buffer moved back into the pool by a dropping packet.
+    placeholder: Rc<Buffer>,
+    max_free: usize,
+    allocated: Cell<u64>,
+    reused: Cell<u64>,
+}
+
+impl PoolShared {
+    /// A unique buffer holding a copy of `bytes`, from the free list when possible.
+    fn take(self: &Rc<Self>, fill: impl FnOnce(&mut Vec<u8>)) -> Rc<Buffer> {
+        let recycled = self.free.borrow_mut().pop();
+        let mut buf = match recycled {
+            Some(buf) => {
+                self.reused.set(self.reused.get() + 1);
+                buf
+            }
+            None => {
+                self.allocated.set(self.allocated.get() + 1);
+                Rc::new(Buffer {
+                    bytes: Vec::new(),
+                    pool: Some(Rc::downgrade(self)),
+                })
+            }
+        };
+        let b = Rc::make_mut(&mut buf);
+        b.bytes.clear();
+        fill(&mut b.bytes);
+        buf
+    }
+
+    /// Moves the (unique) buffer in `slot` back to the free list.
+    fn give_back(&self, slot: &mut Rc<Buffer>) {
+        let mut free = self.free.borrow_mut();
+        if free.len() < self.max_free {
+            free.push(core::mem::replace(slot, self.placeholder.clone()));
+        }
+    }
+}
+
+/// A recycling allocator for packet buffers: a buffer whose last packet is dropped goes back
+/// to its pool, so a steady flow of packets needs no heap allocation. Copies made by the lazy
+/// copy come from the pool of the buffer being copied.
+#[derive(Clone, Debug)]
+pub struct PacketPool {
+    shared: Rc<PoolShared>,
+}
+
+impl Default for PacketPool {
+    fn default() -> Self {
+        PacketPool::new(4096)
+    }
+}
+
+impl PacketPool {
+    /// A pool keeping at most `max_free` idle buffers.
+    pub fn new(max_free: usize) -> PacketPool {
+        PacketPool {
+            shared: Rc::new(PoolShared {
+                free: RefCell::new(Vec::new()),
+                placeholder: Buffer::unpooled(Vec::new()),
+                max_free,
+                allocated: Cell::new(0),
+                reused: Cell::new(0),
+            }),
+        }
+    }
+
+    /// A packet holding a copy of `data` with `headroom` and `tailroom` around it.
+    pub fn packet(&self, headroom: usize, data: &[u8], tailroom: usize) -> Packet {
+        let buf = self.shared.take(|bytes| {
+            bytes.resize(headroom, 0);
+            bytes.extend_from_slice(data);
+            bytes.resize(headroom + data.len() + tailroom, 0);
+        });
+        Packet::from_buffer(buf, headroom, data.len())
+    }
+
+    /// A packet holding a copy of `data` with the default headroom and tailroom.
+    pub fn packet_from_slice(&self, data: &[u8]) -> Packet {
+        self.packet(DEFAULT_HEADROOM, data, DEFAULT_TAILROOM)
+    }
+
+    /// The pool's counters.
+    pub fn stats(&self) -> PoolStats {
+        PoolStats {
+            allocated: self.shared.allocated.get(),
+            reused: self.shared.reused.get(),
+            free: self.shared.free.borrow().len(),
+        }
+    }
 }
 
 /// A network packet: a window into a shared, reference-counted buffer plus annotations.
@@ -76,10 +191,14 @@ impl Packet {
     pub fn with_room(headroom: usize, data: &[u8], tailroom: usize) -> Packet {
         let mut bytes = vec![0u8; headroom + data.len() + tailroom];
         bytes[headroom..headroom + data.len()].copy_from_slice(data);
+        Packet::from_buffer(Buffer::unpooled(bytes), headroom, data.len())
+    }
+
+    fn from_buffer(buf: Rc<Buffer>, offset: usize, len: usize) -> Packet {
         Packet {
-            buf: Rc::new(Buffer { bytes }),
-            offset: headroom,
-            len: data.len(),
+            buf,
+            offset,
+            len,
             mac_header: None,
             network_header: None,
             anno: Annotations::default(),
@@ -89,14 +208,7 @@ impl Packet {
     /// Makes a zero-filled packet of `len` bytes with the default headroom.
     pub fn zeroed(len: usize) -> Packet {
         let bytes = vec![0u8; DEFAULT_HEADROOM + len + DEFAULT_TAILROOM];
-        Packet {
-            buf: Rc::new(Buffer { bytes }),
-            offset: DEFAULT_HEADROOM,
-            len,
-            mac_header: None,
-            network_header: None,
-            anno: Annotations::default(),
-        }
+        Packet::from_buffer(Buffer::unpooled(bytes), DEFAULT_HEADROOM, len)
     }
 
     /// The packet's bytes.
@@ -138,8 +250,19 @@ impl Packet {
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
+        if Rc::strong_count(&self.buf) > 1 {
+            self.unshare();
+        }
         let (offset, len) = (self.offset, self.len);
         &mut Rc::make_mut(&mut self.buf).bytes[offset..offset + len]
+    }
+
+    /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
+    fn unshare(&mut self) {
+        if let Some(pool) = self.buf.pool.as_ref().and_then(Weak::upgrade) {
+            let source = &self.buf.bytes;
+            self.buf = pool.take(|bytes| bytes.extend_from_slice(source));
+        }
     }
 
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
@@ -190,7 +313,8 @@ impl Packet {
         bytes[headroom..headroom + self.len].copy_from_slice(self.data());
         self.mac_header = self.mac_header.map(|h| h + extra_head);
         self.network_header = self.network_header.map(|h| h + extra_head);
-        self.buf = Rc::new(Buffer { bytes });
+        let pool = self.buf.pool.clone();
+        self.buf = Rc::new(Buffer { bytes, pool });
         self.offset = headroom;
     }
 
@@ -233,6 +357,16 @@ impl Packet {
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
     pub fn headroom_bytes(&self) -> &[u8] {
         &self.buf.bytes[..self.offset]
+    }
+}
+
+impl Drop for Packet {
+    fn drop(&mut self) {
+        if Rc::strong_count(&self.buf) == 1 {
+            if let Some(pool) = self.buf.pool.as_ref().and_then(Weak::upgrade) {
+                pool.give_back(&mut self.buf);
+            }
+        }
     }
 }
 
@@ -284,6 +418,26 @@ mod tests {
         assert_eq!(p.data(), &[3]);
         p.pull_front(10);
         assert!(p.is_empty());
+    }
+
+    #[test]
+    fn pool_recycles_buffers_and_lazy_copies() {
+        let pool = PacketPool::new(16);
+        let template = pool.packet_from_slice(&[1, 2, 3]);
+        for _ in 0..100 {
+            let mut copy = template.clone();
+            copy.data_mut()[0] = 9;
+            assert_eq!(copy.data(), &[9, 2, 3]);
+        }
+        assert_eq!(template.data(), &[1, 2, 3]);
+        // The template and one recycled copy buffer: everything else was reused.
+        assert_eq!(pool.stats().allocated, 2);
+        assert_eq!(pool.stats().reused, 99);
+        drop(template);
+        assert_eq!(pool.stats().free, 2);
+        let again = pool.packet(0, &[7; 10], 0);
+        assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
+        assert_eq!(pool.stats().allocated, 2);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use crate::element::{
 };
 use crate::error::{Diagnostic, Diagnostics};
 use crate::lang::{FlatConfig, FlatConnection};
-use crate::packet::Packet;
+use crate::packet::{Packet, PacketPool};
 use crate::registry::Registry;
 
 /// A parsed `port_count` range for one side.
@@ -112,6 +112,8 @@ pub struct Router {
     managed: bool,
     /// Packets dropped because an element was re-entered (a push cycle).
     reentry_drops: Cell<u64>,
+    /// Buffers for the packets the elements make.
+    pool: PacketPool,
 }
 
 impl Router {
@@ -212,6 +214,7 @@ impl Router {
         }
 
         // Configure, then initialize.
+        let pool = PacketPool::default();
         for slot in &mut slots {
             *slot.scratch.get_mut() = (0..slot.outputs.len()).map(|_| Batch::new()).collect();
             let ctx = ConfigureContext {
@@ -220,6 +223,7 @@ impl Router {
                 noutputs: slot.outputs.len(),
                 input_processing: &slot.inputs,
                 output_processing: &slot.outputs,
+                pool: &pool,
             };
             let mut args = Args::parse(&slot.config);
             let el = slot.element.get_mut();
@@ -266,6 +270,7 @@ impl Router {
             stopped: Cell::new(false),
             managed,
             reentry_drops: Cell::new(0),
+            pool,
         })
     }
 
@@ -302,6 +307,11 @@ impl Router {
     /// Packets dropped because a push cycle re-entered an element.
     pub fn reentry_drops(&self) -> u64 {
         self.reentry_drops.get()
+    }
+
+    /// Counters of the router's packet buffer pool.
+    pub fn pool_stats(&self) -> crate::packet::PoolStats {
+        self.pool.stats()
     }
 
     /// Pushes `batch` into input `port` of element `idx`, then along the graph.

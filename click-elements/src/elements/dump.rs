@@ -15,7 +15,7 @@ use pcap_file::{DataLink, TsResolution};
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
 use crate::element::{ConfigureContext, Element, PushContext, TaskContext, TaskStatus};
-use crate::packet::{Packet, Timestamp};
+use crate::packet::{Packet, PacketPool, Timestamp};
 
 /// Pushes the packets of a pcap file.
 #[derive(Default)]
@@ -25,6 +25,7 @@ pub struct FromDump {
     active: bool,
     burst: usize,
     reader: Option<PcapReader<BufReader<File>>>,
+    pool: PacketPool,
     count: u64,
     finished: bool,
 }
@@ -42,7 +43,8 @@ impl Element for FromDump {
         "/h"
     }
 
-    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        self.pool = ctx.pool.clone();
         self.filename = args.read_mp("FILENAME", parse_string).unwrap_or_default();
         self.stop = args.read_kw("STOP", parse_bool).unwrap_or(false);
         self.active = args.read_kw("ACTIVE", parse_bool).unwrap_or(true);
@@ -83,7 +85,7 @@ impl Element for FromDump {
         while emitted < self.burst {
             match reader.next_packet() {
                 Some(Ok(record)) => {
-                    let mut p = Packet::from_slice(&record.data);
+                    let mut p = self.pool.packet_from_slice(&record.data);
                     p.set_mac_header(0);
                     p.anno.timestamp = Timestamp {
                         sec: record.timestamp.as_secs(),
@@ -285,6 +287,7 @@ mod tests {
             noutputs: 0,
             input_processing: &[],
             output_processing: &[],
+            pool: &PacketPool::default(),
         };
         let err = td.configure(&mut args, &ctx).unwrap_err();
         assert!(err.contains("SNAPLEN"), "{err}");

@@ -91,7 +91,7 @@ impl Element for InfiniteSource {
             Some(l) if !(0..=65535).contains(&l) => return Err("LENGTH: out of range".into()),
             l => l.map(|l| l as usize),
         };
-        self.template = Packet::from_slice(&payload(data, length));
+        self.template = ctx.pool.packet_from_slice(&payload(data, length));
         self.limit = limit.and_then(|l| u64::try_from(l).ok());
         if let Some(b) = burst {
             if b < 1 {
