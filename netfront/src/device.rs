@@ -285,12 +285,19 @@ impl<E: EventChannel> Netfront<E> {
             return Err(Error::BadConfig);
         }
         let info = xenbus::read_device_info(store, node)?;
+        // Initialising: also what a backend left Closed by an earlier connection waits for
+        // before offering InitWait again.
+        store.write(
+            TxnId::NONE,
+            &format!("{node}/state"),
+            &format!("{}", XenbusState::Initialising.number()),
+        )?;
         let backend_state = format!("{}/state", info.backend);
         xenbus::wait_for_state(
             store,
             &backend_state,
             |s| s == XenbusState::InitWait,
-            |s| s > XenbusState::InitWait,
+            |s| s == XenbusState::Initialised || s == XenbusState::Connected,
         )?;
 
         let mut resources = Resources {
@@ -666,6 +673,9 @@ impl<E: EventChannel> Netfront<E> {
     pub fn tx_room(&mut self) -> usize {
         if self.state == DeviceState::Connected {
             self.reclaim_tx();
+        }
+        if self.state != DeviceState::Connected {
+            return 0;
         }
         self.tx_free.len().min(self.tx.free_requests() as usize)
     }
