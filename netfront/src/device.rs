@@ -461,10 +461,10 @@ impl<E: EventChannel> Netfront<E> {
         self.stats.notifications += 1;
     }
 
-    /// Responses the backend published on a ring with `outstanding` requests, or `None` (and
-    /// the device marked broken) when it claims more.
-    fn available(&mut self, published: u32, outstanding: u32) -> Option<u32> {
-        if published > outstanding {
+    /// Responses the backend published on a ring with `unanswered` published requests, or
+    /// `None` (and the device marked broken) when it claims more.
+    fn available(&mut self, published: u32, unanswered: u32) -> Option<u32> {
+        if published > unanswered {
             self.stats.ring_overflows += 1;
             self.state = DeviceState::Broken;
             return None;
@@ -492,6 +492,7 @@ impl<E: EventChannel> Netfront<E> {
     }
 
     /// Receives up to `max` frames, appending them to `out`; returns how many were appended.
+    /// With `max` 0 it only posts the pages that came back.
     ///
     /// Consumes the backend's responses in one pass, posts the pages that came back, and
     /// notifies the backend once, if it asked. Bad responses are dropped and counted in
@@ -504,7 +505,7 @@ impl<E: EventChannel> Netfront<E> {
         let mut got = 0;
         while got < max {
             let published = self.rx.unconsumed_responses();
-            let Some(available) = self.available(published, self.rx.outstanding()) else {
+            let Some(available) = self.available(published, self.rx.unanswered()) else {
                 break;
             };
             if available == 0 {
@@ -581,7 +582,7 @@ impl<E: EventChannel> Netfront<E> {
     /// Consumes the backend's transmit responses, freeing the buffers they name.
     fn reclaim_tx(&mut self) {
         let published = self.tx.unconsumed_responses();
-        let Some(available) = self.available(published, self.tx.outstanding()) else {
+        let Some(available) = self.available(published, self.tx.unanswered()) else {
             return;
         };
         for _ in 0..available {
@@ -682,7 +683,8 @@ impl<E: EventChannel> Netfront<E> {
 
     /// Before the caller sleeps: asks the backend to notify on its next response on either
     /// ring (`RING_FINAL_CHECK_FOR_RESPONSES`); `true` when responses are already waiting,
-    /// so the caller should poll again instead of sleeping.
+    /// so the caller should poll again instead of sleeping. Always `false` once the device
+    /// is not [`DeviceState::Connected`]: check [`Netfront::state`] and disconnect.
     pub fn arm_events(&mut self) -> bool {
         if self.state != DeviceState::Connected {
             return false;

@@ -106,10 +106,9 @@ impl SharedPage {
     /// Copies `data` into the page at `offset`.
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
         Self::check(offset, data.len())?;
-        // SAFETY: the range is inside the live page (checked above) and the page is only ever
-        // accessed through raw pointers or the views below, which the protocol keeps apart
-        // (see the type's documentation); `data` cannot overlap a page we allocated unless it
-        // was handed out by `bytes`, whose borrow of `self`'s page ends before this call.
+        // SAFETY: the range is inside the live page (checked above). `copy` tolerates overlap
+        // (should `data` come from this very page). Writers and the views of `bytes` are kept
+        // apart by the protocol, as the type's documentation requires.
         unsafe {
             core::ptr::copy(
                 data.as_ptr(),
@@ -192,6 +191,9 @@ impl<Req, Rsp> Geometry<Req, Rsp> {
 pub struct FrontRing<Req, Rsp> {
     page: SharedPage,
     req_prod_pvt: u32,
+    /// The last producer index published (kept here: the shared copy is writable by the
+    /// backend).
+    req_prod_pushed: u32,
     rsp_cons: u32,
     _entries: PhantomData<(Req, Rsp)>,
 }
@@ -221,6 +223,7 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
         FrontRing {
             page,
             req_prod_pvt: start,
+            req_prod_pushed: start,
             rsp_cons: start,
             _entries: PhantomData,
         }
@@ -244,6 +247,12 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
     /// Requests produced whose responses have not been consumed.
     pub fn outstanding(&self) -> u32 {
         self.req_prod_pvt.wrapping_sub(self.rsp_cons)
+    }
+
+    /// Requests published whose responses have not been consumed: the most responses a
+    /// well-behaved backend can have published.
+    pub fn unanswered(&self) -> u32 {
+        self.req_prod_pushed.wrapping_sub(self.rsp_cons)
     }
 
     /// Free request slots (`RING_FREE_REQUESTS`).
@@ -271,6 +280,7 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
         let new = self.req_prod_pvt;
         // Requests are visible before the producer index (write barrier).
         self.page.index(REQ_PROD).store(new, Ordering::Release);
+        self.req_prod_pushed = new;
         // The new producer is visible before we read the event index (full barrier).
         fence(Ordering::SeqCst);
         let event = self.page.index(REQ_EVENT).load(Ordering::Relaxed);
@@ -284,7 +294,7 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
     }
 
     /// Responses published and not yet consumed (`RING_HAS_UNCONSUMED_RESPONSES`), as the
-    /// backend claims; compare with [`FrontRing::outstanding`] before trusting it.
+    /// backend claims; compare with [`FrontRing::unanswered`] before trusting it.
     pub fn unconsumed_responses(&self) -> u32 {
         self.rsp_prod().wrapping_sub(self.rsp_cons)
     }
