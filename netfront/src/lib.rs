@@ -21,14 +21,16 @@
 //!   dropped and counted in [`Stats`], and a backend that publishes more responses than
 //!   requests marks the device [`DeviceState::Broken`].
 //!
-//! `unsafe` code is confined to [`shared`].
+//! `unsafe` code is confined to [`shared`] (the crate denies it everywhere else).
 #![no_std]
 #![deny(missing_docs)]
+#![deny(unsafe_code)]
 
 extern crate alloc;
 
 mod device;
 pub mod platform;
+#[allow(unsafe_code)]
 pub mod shared;
 pub mod wire;
 pub mod xenbus;
