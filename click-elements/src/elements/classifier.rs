@@ -1,0 +1,782 @@
+//! Classifier: sends each packet to the output of the first pattern it matches.
+//!
+//! Patterns use Click's syntax: clauses `OFFSET/VALUE` or `OFFSET/VALUE%MASK` (hex, two digits
+//! per byte, `?` for a wildcard nibble), optionally negated with `!`, all of which must hold;
+//! `-` alone matches everything. Offsets count from the start of the packet data.
+//!
+//! The patterns are compiled into a decision DAG over aligned 32-bit words: each node tests
+//! one masked word and jumps on the result. While compiling, the outcome of every test made on
+//! the way to a node is remembered, and a later test whose result those outcomes already decide
+//! is skipped (so `12/0806 20/0001, 12/0806 20/0002, 12/0800` tests the ethertype word at most
+//! once per packet). A clause whose bytes extend past the packet end fails, so its negation
+//! holds; bytes that are wholly wildcards are not needed.
+
+use alloc::collections::BTreeMap;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::args::Args;
+use crate::element::{Batch, ConfigureContext, Element, PushContext};
+use crate::packet::Packet;
+
+/// Largest packet offset a pattern may name.
+const MAX_OFFSET: usize = 0xffff;
+
+/// A test of one aligned 32-bit word: `(word & mask) == value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct WordTest {
+    /// Offset of the word (a multiple of 4).
+    offset: usize,
+    /// Which bits matter.
+    mask: u32,
+    /// Their wanted value (already masked).
+    value: u32,
+}
+
+impl WordTest {
+    /// Packet length needed to see every masked byte.
+    fn required_length(&self) -> usize {
+        self.offset + 4 - (self.mask.trailing_zeros() / 8) as usize
+    }
+
+    /// What knowing that `known` gave `outcome` says about `self`, if anything.
+    fn implied_by(&self, known: &WordTest, outcome: bool) -> Option<bool> {
+        if known.offset != self.offset {
+            return None;
+        }
+        let common = known.mask & self.mask;
+        if outcome {
+            if (known.value ^ self.value) & common != 0 {
+                return Some(false);
+            }
+            if self.mask & !known.mask == 0 {
+                return Some(true);
+            }
+        } else if known.mask & !self.mask == 0 && self.value & known.mask == known.value {
+            // `self` asks for everything `known` asked for (and more): it fails too, whether
+            // `known` failed on the bytes or on the length.
+            return Some(false);
+        }
+        None
+    }
+}
+
+/// One clause: all its word tests hold (or, negated, not all of them hold).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Clause {
+    negated: bool,
+    /// Indexes into the program's table of distinct tests.
+    tests: Vec<usize>,
+}
+
+/// Where control goes after a test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Target {
+    /// Test word `word` of clause `clause` of pattern `pattern`.
+    Test {
+        pattern: usize,
+        clause: usize,
+        word: usize,
+    },
+    /// The packet matched pattern `n`.
+    Output(usize),
+    /// No pattern matched.
+    Drop,
+}
+
+/// A jump in the compiled program: a node index, an output, or drop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Jump {
+    Node(u32),
+    Output(u32),
+    Drop,
+}
+
+/// A node of the compiled decision DAG.
+#[derive(Clone, Copy, Debug)]
+struct Node {
+    offset: usize,
+    mask: u32,
+    value: u32,
+    /// Packet length below which the test fails.
+    required: usize,
+    yes: Jump,
+    no: Jump,
+}
+
+/// Largest number of DAG nodes built with outcome tracking; beyond it the program is built
+/// without (one node per pattern word), which bounds compile time on huge pattern sets.
+const MAX_TRACKED_NODES: usize = 4096;
+
+/// Patterns compiled to a decision DAG.
+#[derive(Clone, Debug)]
+struct Program {
+    nodes: Vec<Node>,
+    start: Jump,
+}
+
+impl Default for Program {
+    fn default() -> Self {
+        Program {
+            nodes: Vec::new(),
+            start: Jump::Drop,
+        }
+    }
+}
+
+impl Program {
+    /// Compiles parsed patterns (over the test table `tests`).
+    fn compile(patterns: &[Vec<Clause>], tests: &[WordTest]) -> Program {
+        Compiler::new(patterns, tests, true)
+            .run()
+            .unwrap_or_else(|| {
+                Compiler::new(patterns, tests, false)
+                    .run()
+                    .unwrap_or_default()
+            })
+    }
+
+    /// The output for a packet with contents `data`, or `None` to drop it.
+    #[inline]
+    fn classify(&self, data: &[u8]) -> Option<usize> {
+        let mut jump = self.start;
+        loop {
+            match jump {
+                Jump::Output(n) => return Some(n as usize),
+                Jump::Drop => return None,
+                Jump::Node(i) => {
+                    let node = self.nodes.get(i as usize)?;
+                    jump = if data.len() < node.required {
+                        node.no
+                    } else {
+                        let word = match data.get(node.offset..node.offset + 4) {
+                            Some(&[a, b, c, d]) => u32::from_be_bytes([a, b, c, d]),
+                            _ => partial_word(data, node.offset),
+                        };
+                        if word & node.mask == node.value {
+                            node.yes
+                        } else {
+                            node.no
+                        }
+                    };
+                }
+            }
+        }
+    }
+
+    /// A text listing of the program (the `program` handler).
+    fn unparse(&self) -> String {
+        let jump = |j: Jump| match j {
+            Jump::Node(n) => format!("step {n}"),
+            Jump::Output(n) => format!("[{n}]"),
+            Jump::Drop => String::from("drop"),
+        };
+        let mut out = format!("start {}\n", jump(self.start));
+        for (i, n) in self.nodes.iter().enumerate() {
+            out.push_str(&format!(
+                "{i:>3} {}/{:08x}%{:08x} yes->{} no->{}\n",
+                n.offset,
+                n.value,
+                n.mask,
+                jump(n.yes),
+                jump(n.no)
+            ));
+        }
+        out
+    }
+}
+
+/// The bytes at `offset..offset + 4` that exist, as a big-endian word padded with zeros.
+fn partial_word(data: &[u8], offset: usize) -> u32 {
+    let mut b = [0u8; 4];
+    for (dst, src) in b.iter_mut().zip(data.iter().skip(offset)) {
+        *dst = *src;
+    }
+    u32::from_be_bytes(b)
+}
+
+/// Known test outcomes on a path: (test index, outcome), sorted by test index.
+type Facts = Vec<(usize, bool)>;
+
+/// Builds the DAG: a node for each reachable (position, relevant known outcomes) pair.
+struct Compiler<'a> {
+    patterns: &'a [Vec<Clause>],
+    tests: &'a [WordTest],
+    track: bool,
+    /// For each pattern, the word offsets its tests and those of later patterns use.
+    later_offsets: Vec<Vec<usize>>,
+    nodes: Vec<Node>,
+    memo: BTreeMap<(Target, Facts), u32>,
+    work: Vec<(u32, Target, Facts)>,
+}
+
+impl<'a> Compiler<'a> {
+    fn new(patterns: &'a [Vec<Clause>], tests: &'a [WordTest], track: bool) -> Self {
+        let mut later_offsets = alloc::vec![Vec::new(); patterns.len() + 1];
+        for i in (0..patterns.len()).rev() {
+            let mut offs = later_offsets[i + 1].clone();
+            for c in &patterns[i] {
+                offs.extend(c.tests.iter().map(|&t| tests[t].offset));
+            }
+            offs.sort_unstable();
+            offs.dedup();
+            later_offsets[i] = offs;
+        }
+        Compiler {
+            patterns,
+            tests,
+            track,
+            later_offsets,
+            nodes: Vec::new(),
+            memo: BTreeMap::new(),
+            work: Vec::new(),
+        }
+    }
+
+    /// Runs the compiler; `None` when outcome tracking grew too large.
+    fn run(mut self) -> Option<Program> {
+        let start = self.jump_to(self.resolve(0, 0, 0), Vec::new())?;
+        while let Some((idx, target, facts)) = self.work.pop() {
+            let Target::Test {
+                pattern,
+                clause,
+                word,
+            } = target
+            else {
+                continue;
+            };
+            let t = self.test_at(pattern, clause, word);
+            let yes = self.jump_to(
+                self.successor(pattern, clause, word, true),
+                with_fact(&facts, t, true),
+            )?;
+            let no = self.jump_to(
+                self.successor(pattern, clause, word, false),
+                with_fact(&facts, t, false),
+            )?;
+            let node = &mut self.nodes[idx as usize];
+            node.yes = yes;
+            node.no = no;
+        }
+        Some(Program {
+            nodes: self.nodes,
+            start,
+        })
+    }
+
+    fn test_at(&self, pattern: usize, clause: usize, word: usize) -> usize {
+        self.patterns[pattern][clause].tests[word]
+    }
+
+    /// The first real step at or after clause `clause` of `pattern` (skipping empty clauses).
+    fn resolve(&self, pattern: usize, clause: usize, word: usize) -> Target {
+        let (mut pattern, mut clause, mut word) = (pattern, clause, word);
+        loop {
+            let Some(clauses) = self.patterns.get(pattern) else {
+                return Target::Drop;
+            };
+            let Some(c) = clauses.get(clause) else {
+                return Target::Output(pattern);
+            };
+            if word < c.tests.len() {
+                return Target::Test {
+                    pattern,
+                    clause,
+                    word,
+                };
+            }
+            // An empty (all-wildcard) clause always holds; negated, it never does.
+            if c.negated {
+                pattern += 1;
+                clause = 0;
+            } else {
+                clause += 1;
+            }
+            word = 0;
+        }
+    }
+
+    /// Where a test at the given position leads on `outcome`.
+    fn successor(&self, pattern: usize, clause: usize, word: usize, outcome: bool) -> Target {
+        let c = &self.patterns[pattern][clause];
+        let last = word + 1 == c.tests.len();
+        match (c.negated, outcome) {
+            // Word matched: go on within the clause; at its end the clause holds.
+            (false, true) if !last => self.resolve(pattern, clause, word + 1),
+            (false, true) => self.resolve(pattern, clause + 1, 0),
+            // A plain clause failed: so does the pattern.
+            (false, false) => self.resolve(pattern + 1, 0, 0),
+            (true, true) if !last => self.resolve(pattern, clause, word + 1),
+            // Every word of a negated clause matched: the pattern fails.
+            (true, true) => self.resolve(pattern + 1, 0, 0),
+            // Some word of a negated clause failed: the clause holds.
+            (true, false) => self.resolve(pattern, clause + 1, 0),
+        }
+    }
+
+    /// The jump for reaching `target` knowing `facts`: tests the facts decide are followed
+    /// through; a node is made (or reused) for the first undecided test.
+    fn jump_to(&mut self, mut target: Target, mut facts: Vec<(usize, bool)>) -> Option<Jump> {
+        loop {
+            match target {
+                Target::Output(n) => return Some(Jump::Output(n as u32)),
+                Target::Drop => return Some(Jump::Drop),
+                Target::Test {
+                    pattern,
+                    clause,
+                    word,
+                } => {
+                    let t = self.test_at(pattern, clause, word);
+                    let test = self.tests[t];
+                    let decided = facts
+                        .iter()
+                        .find_map(|&(k, v)| test.implied_by(&self.tests[k], v));
+                    match decided {
+                        Some(outcome) => {
+                            target = self.successor(pattern, clause, word, outcome);
+                        }
+                        None => {
+                            // Only outcomes about words still to be tested matter.
+                            let offs = &self.later_offsets[pattern];
+                            facts.retain(|&(k, _)| {
+                                offs.binary_search(&self.tests[k].offset).is_ok()
+                            });
+                            if !self.track {
+                                facts.clear();
+                            }
+                            let key = (target, facts);
+                            if let Some(&idx) = self.memo.get(&key) {
+                                return Some(Jump::Node(idx));
+                            }
+                            if self.track && self.nodes.len() >= MAX_TRACKED_NODES {
+                                return None;
+                            }
+                            let idx = self.nodes.len() as u32;
+                            self.nodes.push(Node {
+                                offset: test.offset,
+                                mask: test.mask,
+                                value: test.value,
+                                required: test.required_length(),
+                                yes: Jump::Drop,
+                                no: Jump::Drop,
+                            });
+                            self.work.push((idx, target, key.1.clone()));
+                            self.memo.insert(key, idx);
+                            return Some(Jump::Node(idx));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `facts` plus the outcome of test `t`, kept sorted.
+fn with_fact(facts: &[(usize, bool)], t: usize, outcome: bool) -> Vec<(usize, bool)> {
+    let mut f = facts.to_vec();
+    match f.binary_search_by_key(&t, |&(k, _)| k) {
+        Ok(i) => f[i].1 = outcome,
+        Err(i) => f.insert(i, (t, outcome)),
+    }
+    f
+}
+
+/// The value and mask of one pattern nibble (`?` is a wildcard).
+fn nibble(c: u8) -> (u8, u8) {
+    match c {
+        b'?' => (0, 0),
+        _ => ((c as char).to_digit(16).unwrap_or(0) as u8, 0xf),
+    }
+}
+
+/// Parses pattern number `slot` into clauses, adding its word tests to `tests`.
+fn parse_pattern(slot: usize, s: &str, tests: &mut Vec<WordTest>) -> Result<Vec<Clause>, String> {
+    let b = s.as_bytes();
+    let mut clauses = Vec::new();
+    if s == "-" {
+        return Ok(clauses);
+    }
+    let is_digit = |c: u8| c.is_ascii_hexdigit() || c == b'?';
+    let mut i = 0;
+    loop {
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= b.len() {
+            break;
+        }
+        let negated = b[i] == b'!';
+        if negated {
+            i += 1;
+            while i < b.len() && b[i].is_ascii_whitespace() {
+                i += 1;
+            }
+        }
+        if i >= b.len() || !b[i].is_ascii_digit() {
+            return Err(format!("pattern {slot}: expected a digit"));
+        }
+        let mut offset: usize = 0;
+        while i < b.len() && b[i].is_ascii_digit() {
+            offset = offset * 10 + usize::from(b[i] - b'0');
+            if offset > MAX_OFFSET {
+                return Err(format!("pattern {slot}: offset too large"));
+            }
+            i += 1;
+        }
+        if b.get(i) != Some(&b'/') {
+            return Err(format!("pattern {slot}: expected '/'"));
+        }
+        i += 1;
+        let value_start = i;
+        while i < b.len() && is_digit(b[i]) {
+            i += 1;
+        }
+        let value = &b[value_start..i];
+        let mut mask: Option<&[u8]> = None;
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+            let mask_start = i;
+            while i < b.len() && is_digit(b[i]) {
+                i += 1;
+            }
+            mask = Some(&b[mask_start..i]);
+        }
+        if value.len() < 2 {
+            return Err(format!("pattern {slot}: value has less than 2 hex digits"));
+        }
+        if value.len() % 2 != 0 {
+            return Err(format!(
+                "pattern {slot}: value has odd number of hex digits"
+            ));
+        }
+        if let Some(m) = mask {
+            if m.len() != value.len() {
+                let which = if m.len() > value.len() { "many" } else { "few" };
+                return Err(format!("pattern {slot}: mask has too {which} hex digits"));
+            }
+        }
+        if offset + value.len() / 2 > MAX_OFFSET {
+            return Err(format!("pattern {slot}: offset too large"));
+        }
+        // Gather the clause's bytes into aligned words.
+        let mut words: Vec<WordTest> = Vec::new();
+        for (k, pair) in value.chunks_exact(2).enumerate() {
+            let (hv, hm) = nibble(pair[0]);
+            let (lv, lm) = nibble(pair[1]);
+            let mut m = hm << 4 | lm;
+            let v = hv << 4 | lv;
+            if let Some(mask) = mask {
+                let (hmv, hmm) = nibble(mask[2 * k]);
+                let (lmv, lmm) = nibble(mask[2 * k + 1]);
+                m &= (hmv << 4 | lmv) & (hmm << 4 | lmm);
+            }
+            let at = offset + k;
+            let shift = (3 - at % 4) * 8;
+            let word_offset = at - at % 4;
+            if words.last().map(|w| w.offset) != Some(word_offset) {
+                words.push(WordTest {
+                    offset: word_offset,
+                    mask: 0,
+                    value: 0,
+                });
+            }
+            if let Some(w) = words.last_mut() {
+                w.mask |= u32::from(m) << shift;
+                w.value |= u32::from(v & m) << shift;
+            }
+        }
+        let ids = words
+            .into_iter()
+            .filter(|w| w.mask != 0)
+            .map(|w| match tests.iter().position(|t| *t == w) {
+                Some(id) => id,
+                None => {
+                    tests.push(w);
+                    tests.len() - 1
+                }
+            })
+            .collect();
+        clauses.push(Clause {
+            negated,
+            tests: ids,
+        });
+    }
+    Ok(clauses)
+}
+
+/// Classifies packets by contents; one pattern per output, first match wins, no match drops.
+#[derive(Default)]
+pub struct Classifier {
+    program: Program,
+}
+
+impl Classifier {
+    /// The output for a packet with contents `data` (`None`: no pattern matches).
+    pub fn classify(&self, data: &[u8]) -> Option<usize> {
+        self.program.classify(data)
+    }
+
+    /// Number of tests in the compiled program.
+    pub fn program_size(&self) -> usize {
+        self.program.nodes.len()
+    }
+}
+
+impl Element for Classifier {
+    fn class_name(&self) -> &'static str {
+        "Classifier"
+    }
+
+    fn port_count(&self) -> &'static str {
+        "1/-"
+    }
+
+    fn processing(&self) -> &'static str {
+        "h/h"
+    }
+
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        let conf = args.take_rest();
+        if conf.len() != ctx.noutputs {
+            return Err(format!(
+                "need {} arguments, one per output port",
+                ctx.noutputs
+            ));
+        }
+        let mut tests = Vec::new();
+        let mut patterns = Vec::with_capacity(conf.len());
+        let mut errors = Vec::new();
+        for (slot, s) in conf.iter().enumerate() {
+            match parse_pattern(slot, s, &mut tests) {
+                Ok(p) => patterns.push(p),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        self.program = Program::compile(&patterns, &tests);
+        Ok(())
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        if let Some(port) = self.program.classify(packet.data()) {
+            ctx.output(port, packet);
+        }
+    }
+
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        for packet in batch.drain(..) {
+            if let Some(port) = self.program.classify(packet.data()) {
+                ctx.output(port, packet);
+            }
+        }
+    }
+
+    fn read_handlers(&self) -> &'static [&'static str] {
+        &["program"]
+    }
+
+    fn read_handler(&self, name: &str) -> Option<String> {
+        (name == "program").then(|| self.program.unparse())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elements::testing::*;
+    use alloc::vec;
+
+    fn classifier(config: &str, n: usize) -> Classifier {
+        let mut c = Classifier::default();
+        configure(&mut c, "c", config, 1, n).expect("configures");
+        c
+    }
+
+    /// The seed Classifier over the classifier-basic case's packets (expected outputs from
+    /// Click 2.1: out0 5 packets, out1 1, out2 12, out3 14).
+    #[test]
+    fn seed_patterns() {
+        let c = classifier("12/0806 20/0001, 12/0806 20/0002, 12/0800, -", 4);
+        let req = arp_request(SERVER_IP);
+        assert_eq!(c.classify(&req), Some(0));
+        assert_eq!(c.classify(&req[..42]), Some(0));
+        // Truncated ARP (38 bytes) still has bytes 12-13 and 20-21.
+        assert_eq!(c.classify(&req[..38]), Some(0));
+        let mut reply = req.clone();
+        reply[21] = 2;
+        assert_eq!(c.classify(&reply), Some(1));
+        let mut rarp = req.clone();
+        rarp[21] = 3;
+        assert_eq!(c.classify(&rarp), Some(3));
+        assert_eq!(c.classify(&icmp_echo()), Some(2));
+        assert_eq!(c.classify(&icmp_echo()[..14]), Some(2));
+        assert_eq!(c.classify(&tagged(&icmp_echo(), 0x8100, 0x602a)), Some(3));
+        let mut wol = icmp_echo();
+        wol[12..14].copy_from_slice(&[0x08, 0x42]);
+        assert_eq!(c.classify(&wol), Some(3));
+        // Runts: 10, 12 and 13 bytes fail every clause.
+        for n in [0, 10, 12, 13] {
+            assert_eq!(c.classify(&icmp_echo()[..n]), Some(3), "{n} bytes");
+        }
+        // The ethertype word is tested once per packet at most.
+        assert!(c.program_size() <= 4, "{}", c.program.unparse());
+    }
+
+    #[test]
+    fn no_match_drops_and_batch_splits() {
+        let mut h = Harness::new(Classifier::default(), "c", "12/0800, 12/0806", 2).unwrap();
+        let lldp = ether([1; 6], [2; 6], 0x88cc, &[0; 46], 60);
+        h.push_batch(
+            0,
+            vec![
+                Packet::from_slice(&icmp_echo()),
+                Packet::from_slice(&lldp),
+                Packet::from_slice(&arp_request(SERVER_IP)),
+                Packet::from_slice(&icmp_echo()),
+            ],
+        );
+        assert_eq!(h.take(0).len(), 2);
+        assert_eq!(h.take(1).len(), 1);
+        assert!(h.route(Packet::from_slice(&lldp)).is_none());
+    }
+
+    #[test]
+    fn short_clause_fails_and_its_negation_holds() {
+        let c = classifier("12/08, !12/0800, -", 3);
+        let mut f13 = icmp_echo()[..13].to_vec();
+        assert_eq!(c.classify(&f13), Some(0));
+        f13[12] = 0x86;
+        // 12/08 fails on the value, !12/0800 holds because the clause is cut short.
+        assert_eq!(c.classify(&f13), Some(1));
+        let c = classifier("!12/0800, -", 2);
+        assert_eq!(c.classify(&icmp_echo()), Some(1));
+        assert_eq!(c.classify(&icmp_echo()[..13]), Some(0));
+        assert_eq!(c.classify(&[]), Some(0));
+    }
+
+    #[test]
+    fn masks_wildcards_and_unaligned_values() {
+        let c = classifier("14/4?, 14/06%0f, 13/00??00, 30/0a0a0003%ffff00ff", 4);
+        let echo = icmp_echo();
+        assert_eq!(c.classify(&echo), Some(0));
+        let mut v6 = echo.clone();
+        v6[14] = 0x66;
+        assert_eq!(c.classify(&v6), Some(1));
+        let mut other = echo.clone();
+        // 0x55 at 14 fails 14/4? and 14/06%0f (5 != 6); 13/00??00 holds (14 is a wildcard).
+        other[14] = 0x55;
+        assert_eq!(c.classify(&other), Some(2));
+        other[13] = 1;
+        assert_eq!(c.classify(&other), Some(3));
+        let c = classifier("30/0a0a0003%ffff00ff", 1);
+        let mut d = echo.clone();
+        d[32] = 0x77;
+        assert_eq!(c.classify(&d), Some(0));
+        d[33] = 0x04;
+        assert_eq!(c.classify(&d), None);
+        // Wholly wildcard bytes are not needed.
+        let c = classifier("1/ff%ff 2/??, -", 2);
+        assert_eq!(c.classify(&[0, 0xff]), Some(0));
+    }
+
+    #[test]
+    fn several_clauses_and_negations() {
+        let c = classifier("12/0800 !23/01 23/11, 12/0800 !23/01, 12/0800, -", 4);
+        let mut udp = icmp_echo();
+        udp[23] = 0x11;
+        assert_eq!(c.classify(&udp), Some(0));
+        let mut tcp = icmp_echo();
+        tcp[23] = 0x06;
+        assert_eq!(c.classify(&tcp), Some(1));
+        assert_eq!(c.classify(&icmp_echo()), Some(2));
+        assert_eq!(c.classify(&arp_request(SERVER_IP)), Some(3));
+    }
+
+    #[test]
+    fn configure_errors() {
+        let mut c = Classifier::default();
+        let e = configure(&mut c, "c", "12/0800, -", 1, 3).unwrap_err();
+        assert_eq!(e, "need 3 arguments, one per output port");
+        for (pat, msg) in [
+            ("x/08", "pattern 0: expected a digit"),
+            ("12-08", "pattern 0: expected '/'"),
+            ("12/8", "pattern 0: value has less than 2 hex digits"),
+            ("12/080", "pattern 0: value has odd number of hex digits"),
+            ("12/0800%ff", "pattern 0: mask has too few hex digits"),
+            ("12/08%ffff", "pattern 0: mask has too many hex digits"),
+            ("99999/08", "pattern 0: offset too large"),
+            ("- 12/08", "pattern 0: expected a digit"),
+        ] {
+            let mut c = Classifier::default();
+            assert_eq!(configure(&mut c, "c", pat, 1, 1).unwrap_err(), msg, "{pat}");
+        }
+        // Every bad pattern is reported.
+        let mut c = Classifier::default();
+        let e = configure(&mut c, "c", "1/1, -, 3/333", 1, 3).unwrap_err();
+        assert!(e.contains("pattern 0") && e.contains("pattern 2"), "{e}");
+    }
+
+    #[test]
+    fn everything_and_nothing() {
+        let c = classifier("-", 1);
+        assert_eq!(c.classify(&[]), Some(0));
+        assert_eq!(c.program_size(), 0);
+        let c = classifier("", 0);
+        assert_eq!(c.classify(&icmp_echo()), None);
+        // A later pattern identical to an earlier one is unreachable but harmless.
+        let c = classifier("12/0800, 12/0800, -", 3);
+        assert_eq!(c.classify(&icmp_echo()), Some(0));
+        assert_eq!(c.program_size(), 1);
+    }
+
+    /// The compiled program agrees with a direct, pattern-by-pattern evaluation on many
+    /// packets (lengths 0..=24 and varied bytes).
+    #[test]
+    fn compiled_program_agrees_with_direct_evaluation() {
+        let config = "0/01 !2/03, 1/0?%f0 3/ff, !0/00 !4/0102, 2/0304%ff0f, 5/?1, 0/01, -";
+        let c = classifier(config, 7);
+        let mut tests = Vec::new();
+        let patterns: Vec<Vec<Clause>> = crate::args::split_args(config)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| parse_pattern(i, s, &mut tests).unwrap())
+            .collect();
+        let direct = |data: &[u8]| -> Option<usize> {
+            patterns.iter().position(|clauses| {
+                clauses.iter().all(|cl| {
+                    let all = cl.tests.iter().all(|&t| {
+                        let w = tests[t];
+                        data.len() >= w.required_length()
+                            && partial_word(data, w.offset) & w.mask == w.value
+                    });
+                    all != cl.negated
+                })
+            })
+        };
+        let mut seed: u32 = 12345;
+        for n in 0..2000 {
+            let len = n % 25;
+            let data: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+                    [0u8, 1, 2, 3, 4, 0xff, 0x11, 0x0f][(seed >> 16) as usize % 8]
+                })
+                .collect();
+            assert_eq!(c.classify(&data), direct(&data), "{data:?}");
+        }
+    }
+
+    #[test]
+    fn program_handler_lists_steps() {
+        let c = classifier("12/0800, -", 2);
+        let text = c.read_handler("program").unwrap();
+        assert!(text.starts_with("start step 0\n"), "{text}");
+        assert!(
+            text.contains("12/08000000%ffff0000 yes->[0] no->[1]"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,433 @@
+//! Ethernet header elements: EtherMirror, EtherEncap, EnsureEther, and Strip/Unstrip, which
+//! remove and restore bytes at the front of a packet.
+
+use alloc::format;
+use alloc::string::String;
+
+use crate::args::{parse_ether, parse_u64, Args};
+use crate::element::{ConfigureContext, Element, Platform, PullContext, PushContext};
+use crate::elements::net::{be16, fmt_ether, parse_u16, ETHERTYPE_IP, ETHERTYPE_IP6, ETHER_LEN};
+use crate::packet::Packet;
+
+/// Swaps the Ethernet source and destination addresses (bytes 0-5 and 6-11) and touches
+/// nothing else. Packets shorter than 12 bytes are dropped and counted (Click reads and writes
+/// past their end).
+#[derive(Default)]
+pub struct EtherMirror {
+    drops: u64,
+}
+
+impl EtherMirror {
+    fn action(&mut self, mut p: Packet) -> Option<Packet> {
+        if p.len() < 12 {
+            self.drops += 1;
+            return None;
+        }
+        let d = p.data_mut();
+        let (dst, rest) = d.split_at_mut(6);
+        dst.swap_with_slice(&mut rest[..6]);
+        Some(p)
+    }
+}
+
+impl Element for EtherMirror {
+    fn class_name(&self) -> &'static str {
+        "EtherMirror"
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        if let Some(p) = self.action(packet) {
+            ctx.output(0, p);
+        }
+    }
+
+    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        let p = ctx.pull(0)?;
+        self.action(p)
+    }
+
+    fn read_handlers(&self) -> &'static [&'static str] {
+        &["drops"]
+    }
+
+    fn read_handler(&self, name: &str) -> Option<String> {
+        (name == "drops").then(|| format!("{}", self.drops))
+    }
+}
+
+/// A 14-byte Ethernet header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct EtherHeader {
+    dst: [u8; 6],
+    src: [u8; 6],
+    ethertype: u16,
+}
+
+impl EtherHeader {
+    fn write(&self, to: &mut [u8]) {
+        to[..6].copy_from_slice(&self.dst);
+        to[6..12].copy_from_slice(&self.src);
+        to[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
+    }
+}
+
+/// Prepends an Ethernet header: `EtherEncap(ETHERTYPE, SRC, DST)`, all mandatory. Sets the
+/// MAC header at the start and the network header after it.
+pub struct EtherEncap {
+    header: EtherHeader,
+}
+
+impl Default for EtherEncap {
+    fn default() -> Self {
+        EtherEncap {
+            header: EtherHeader {
+                dst: [0; 6],
+                src: [0; 6],
+                ethertype: ETHERTYPE_IP,
+            },
+        }
+    }
+}
+
+impl EtherEncap {
+    fn action(&self, mut p: Packet) -> Packet {
+        self.header.write(p.push_front(ETHER_LEN));
+        p.set_mac_header(0);
+        p.set_network_header(ETHER_LEN);
+        p
+    }
+}
+
+impl Element for EtherEncap {
+    fn class_name(&self) -> &'static str {
+        "EtherEncap"
+    }
+
+    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        let ethertype = args.read_mp("ETHERTYPE", parse_u16);
+        let src = args.read_mp("SRC", parse_ether);
+        let dst = args.read_mp("DST", parse_ether);
+        if let (Some(ethertype), Some(src), Some(dst)) = (ethertype, src, dst) {
+            self.header = EtherHeader {
+                dst,
+                src,
+                ethertype,
+            };
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        ctx.output(0, self.action(packet));
+    }
+
+    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        ctx.pull(0).map(|p| self.action(p))
+    }
+
+    fn read_handlers(&self) -> &'static [&'static str] {
+        &["src", "dst", "ethertype"]
+    }
+
+    fn read_handler(&self, name: &str) -> Option<String> {
+        match name {
+            "src" => Some(fmt_ether(&self.header.src)),
+            "dst" => Some(fmt_ether(&self.header.dst)),
+            "ethertype" => Some(format!("{}", self.header.ethertype)),
+            _ => None,
+        }
+    }
+}
+
+/// Makes sure an IP packet has an Ethernet header, driven by the network-header annotation:
+/// an IP header at offset 14 behind an IP/IPv6 ethertype is left alone; one at offset 0 with
+/// such a header just before it in the headroom gets that header back; otherwise the bytes in
+/// front of the IP header are replaced by `EnsureEther(ETHERTYPE, SRC, DST)` (defaults 0x0800,
+/// 01:01:01:01:01:01, 02:02:02:02:02:02). Packets without the annotation pass unchanged.
+pub struct EnsureEther {
+    header: EtherHeader,
+}
+
+impl Default for EnsureEther {
+    fn default() -> Self {
+        EnsureEther {
+            header: EtherHeader {
+                dst: [2; 6],
+                src: [1; 6],
+                ethertype: ETHERTYPE_IP,
+            },
+        }
+    }
+}
+
+/// True for the ethertypes of IPv4 and IPv6.
+fn is_ip_type(t: Option<u16>) -> bool {
+    matches!(t, Some(ETHERTYPE_IP) | Some(ETHERTYPE_IP6))
+}
+
+impl EnsureEther {
+    fn action(&self, mut p: Packet) -> Packet {
+        let Some(Ok(pos)) = p.network_header_position().map(usize::try_from) else {
+            return p;
+        };
+        if pos == ETHER_LEN && is_ip_type(be16(p.data(), 12)) {
+            return p;
+        }
+        if pos == 0 && p.headroom() >= ETHER_LEN {
+            let head = p.headroom_bytes();
+            if is_ip_type(be16(head, head.len() - 2)) {
+                p.push_front(ETHER_LEN);
+                return p;
+            }
+        }
+        p.pull_front(pos);
+        self.header.write(p.push_front(ETHER_LEN));
+        p
+    }
+}
+
+impl Element for EnsureEther {
+    fn class_name(&self) -> &'static str {
+        "EnsureEther"
+    }
+
+    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        if let Some(t) = args.read_p("ETHERTYPE", parse_u16) {
+            self.header.ethertype = t;
+        }
+        if let Some(src) = args.read_p("SRC", parse_ether) {
+            self.header.src = src;
+        }
+        if let Some(dst) = args.read_p("DST", parse_ether) {
+            self.header.dst = dst;
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        ctx.output(0, self.action(packet));
+    }
+
+    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        ctx.pull(0).map(|p| self.action(p))
+    }
+}
+
+/// Parses a byte count for Strip/Unstrip.
+fn parse_length(s: &str) -> Result<usize, String> {
+    let v = parse_u64(s)?;
+    usize::try_from(v)
+        .ok()
+        .filter(|&n| n <= 0xffff)
+        .ok_or_else(|| String::from("out of range"))
+}
+
+/// Removes `LENGTH` bytes from the front of every packet (all of a shorter packet, with
+/// Click's `Packet::pull` complaint on stderr).
+#[derive(Default)]
+pub struct Strip {
+    nbytes: usize,
+}
+
+impl Strip {
+    fn action(&self, mut p: Packet, platform: &mut dyn Platform) -> Packet {
+        if self.nbytes > p.len() {
+            let line = format!("Packet::pull {} > length {}", self.nbytes, p.len());
+            platform.chatter(&line);
+        }
+        p.pull_front(self.nbytes);
+        p
+    }
+}
+
+impl Element for Strip {
+    fn class_name(&self) -> &'static str {
+        "Strip"
+    }
+
+    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        self.nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
+        Ok(())
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        let p = self.action(packet, ctx.platform());
+        ctx.output(0, p);
+    }
+
+    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        let p = ctx.pull(0)?;
+        Some(self.action(p, ctx.platform()))
+    }
+}
+
+/// Puts back `LENGTH` bytes in front of every packet: the bytes a Strip removed when they are
+/// still in the headroom (zeros when the packet had to be reallocated).
+#[derive(Default)]
+pub struct Unstrip {
+    nbytes: usize,
+}
+
+impl Unstrip {
+    fn action(&self, mut p: Packet) -> Packet {
+        p.push_front(self.nbytes);
+        p
+    }
+}
+
+impl Element for Unstrip {
+    fn class_name(&self) -> &'static str {
+        "Unstrip"
+    }
+
+    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        self.nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
+        Ok(())
+    }
+
+    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        ctx.output(0, self.action(packet));
+    }
+
+    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
+        ctx.pull(0).map(|p| self.action(p))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elements::testing::*;
+
+    #[test]
+    fn mirror_swaps_addresses_only() {
+        let mut h = Harness::new(EtherMirror::default(), "m", "", 1).unwrap();
+        let echo = icmp_echo();
+        let out = h.route(dump_packet(&echo)).unwrap().1;
+        assert_eq!(&out.data()[..6], &echo[6..12]);
+        assert_eq!(&out.data()[6..12], &echo[..6]);
+        assert_eq!(&out.data()[12..], &echo[12..]);
+        // Broadcast destination becomes the source; 12- and 13-byte runts are mirrored.
+        let req = arp_request(SERVER_IP);
+        let out = h.route(dump_packet(&req[..13])).unwrap().1;
+        assert_eq!(&out.data()[6..12], &[0xff; 6]);
+        assert_eq!(out.len(), 13);
+        assert_eq!(h.route(dump_packet(&req[..12])).unwrap().1.len(), 12);
+        // Shorter ones are dropped and counted.
+        assert!(h.route(dump_packet(&req[..11])).is_none());
+        assert!(h.route(dump_packet(&[])).is_none());
+        assert_eq!(h.element.read_handler("drops").unwrap(), "2");
+    }
+
+    #[test]
+    fn mirror_copies_shared_packets_and_keeps_annotations() {
+        let mut h = Harness::new(EtherMirror::default(), "m", "", 1).unwrap();
+        let echo = icmp_echo();
+        let mut original = dump_packet(&echo[..54]);
+        original.anno.extra_length = 44;
+        let out = h.route(original.clone()).unwrap().1;
+        assert_eq!(original.data(), &echo[..54]);
+        assert_eq!(out.anno.extra_length, 44);
+        assert_eq!(out.len(), 54);
+    }
+
+    #[test]
+    fn encap_prepends_header() {
+        let mut h = Harness::new(
+            EtherEncap::default(),
+            "e",
+            "0x0800, 00:15:17:15:5d:75, 00-11-22-33-44-55",
+            1,
+        )
+        .unwrap();
+        let ip = ipv4(1, CLIENT_IP, SERVER_IP, &icmp(8, 0, 1, 1, &[]));
+        let out = h.route(dump_packet(&ip)).unwrap().1;
+        assert_eq!(
+            out.data(),
+            &ether(CLIENT_MAC, SERVER_MAC, 0x0800, &ip, 0)[..]
+        );
+        assert_eq!(out.network_header_offset(), Some(14));
+        assert_eq!(h.element.read_handler("src").unwrap(), "00-15-17-15-5D-75");
+        assert_eq!(h.element.read_handler("ethertype").unwrap(), "2048");
+        // Empty packets get just the header.
+        assert_eq!(h.route(dump_packet(&[])).unwrap().1.len(), 14);
+        let mut e = EtherEncap::default();
+        let err = configure(&mut e, "e", "0x0800, 00:15:17:15:5d:75", 1, 1).unwrap_err();
+        assert!(err.contains("DST: required argument missing"), "{err}");
+        let err = configure(&mut e, "e", "0x0800, 001517155d75, 1:2:3:4:5:6", 1, 1).unwrap_err();
+        assert!(err.contains("SRC: expected Ethernet address"), "{err}");
+    }
+
+    #[test]
+    fn ensure_ether_cases() {
+        let mut h = Harness::new(EnsureEther::default(), "e", "", 1).unwrap();
+        let echo = icmp_echo();
+        // No annotation: unchanged.
+        assert_eq!(h.route(dump_packet(&echo)).unwrap().1.data(), &echo[..]);
+        // IP header at 14 behind 0x0800: unchanged.
+        let mut p = dump_packet(&echo);
+        p.set_network_header(14);
+        assert_eq!(h.route(p).unwrap().1.data(), &echo[..]);
+        // Stripped header in the headroom: pushed back.
+        let mut p = Packet::from_slice(&echo);
+        p.set_network_header(14);
+        p.pull_front(14);
+        assert_eq!(h.route(p).unwrap().1.data(), &echo[..]);
+        // IP header at 0 without headroom: our own header.
+        let mut p = dump_packet(&echo[14..]);
+        p.set_network_header(0);
+        let out = h.route(p).unwrap().1;
+        assert_eq!(
+            &out.data()[..14],
+            &hex("020202020202 010101010101 0800")[..]
+        );
+        assert_eq!(&out.data()[14..], &echo[14..]);
+        // IP header at 14 behind another ethertype (ARP): header replaced.
+        let mut arp = arp_request(SERVER_IP);
+        let mut h2 = Harness::new(
+            EnsureEther::default(),
+            "e",
+            "0x86dd, 0:1:2:3:4:5, 6:7:8:9:a:b",
+            1,
+        )
+        .unwrap();
+        let mut p = dump_packet(&arp);
+        p.set_network_header(14);
+        let out = h2.route(p).unwrap().1;
+        arp[..14].copy_from_slice(&hex("060708090a0b 000102030405 86dd"));
+        assert_eq!(out.data(), &arp[..]);
+        // IP header behind a VLAN tag at 18: the tag goes.
+        let t = tagged(&echo, 0x8100, 5);
+        let mut p = dump_packet(&t);
+        p.set_network_header(18);
+        assert_eq!(&h.route(p).unwrap().1.data()[14..], &echo[14..]);
+        // Annotation past the end of a runt: everything is replaced, nothing panics.
+        let mut p = dump_packet(&echo[..10]);
+        p.set_network_header(14);
+        assert_eq!(h.route(p).unwrap().1.len(), 14);
+    }
+
+    #[test]
+    fn strip_and_unstrip_round_trip() {
+        let mut s = Harness::new(Strip::default(), "s", "14", 1).unwrap();
+        let mut u = Harness::new(Unstrip::default(), "u", "LENGTH 14", 1).unwrap();
+        let echo = icmp_echo();
+        let stripped = s.route(Packet::from_slice(&echo)).unwrap().1;
+        assert_eq!(stripped.data(), &echo[14..]);
+        let back = u.route(stripped).unwrap().1;
+        assert_eq!(back.data(), &echo[..]);
+        // Without headroom Unstrip reallocates and the new bytes are zero.
+        let out = u.route(dump_packet(&echo[14..])).unwrap().1;
+        assert_eq!(&out.data()[..14], &[0; 14]);
+        assert_eq!(out.len(), echo.len());
+        // Stripping more than the packet empties it and complains like Click.
+        let out = s.route(dump_packet(&echo[..10])).unwrap().1;
+        assert!(out.is_empty());
+        assert_eq!(s.platform.chatter, ["Packet::pull 14 > length 10"]);
+        let mut e = Strip::default();
+        assert!(configure(&mut e, "s", "", 1, 1)
+            .unwrap_err()
+            .contains("LENGTH: required argument missing"));
+        assert!(configure(&mut e, "s", "-1", 1, 1).is_err());
+    }
+}

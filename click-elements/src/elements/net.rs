@@ -1,0 +1,184 @@
+//! Protocol helpers shared by the Ethernet, ARP and IP elements: header constants, byte
+//! access that never reads past the packet, Internet checksums and Click's text forms of
+//! addresses and timestamps.
+
+use alloc::format;
+use alloc::string::String;
+
+use crate::args::parse_uint_max;
+use crate::packet::Timestamp;
+
+/// Length of an Ethernet header.
+pub const ETHER_LEN: usize = 14;
+/// Length of an ARP packet for Ethernet and IPv4 (`click_ether_arp`).
+pub const ARP_LEN: usize = 28;
+/// Ethertype of IPv4.
+pub const ETHERTYPE_IP: u16 = 0x0800;
+/// Ethertype of ARP.
+pub const ETHERTYPE_ARP: u16 = 0x0806;
+/// Ethertype of IPv6.
+pub const ETHERTYPE_IP6: u16 = 0x86dd;
+/// Ethertype (TPID) of an 802.1Q VLAN tag.
+pub const ETHERTYPE_8021Q: u16 = 0x8100;
+/// ARP hardware type of Ethernet.
+pub const ARPHRD_ETHER: u16 = 1;
+/// ARP operation: request.
+pub const ARPOP_REQUEST: u16 = 1;
+/// ARP operation: reply.
+pub const ARPOP_REPLY: u16 = 2;
+
+/// The big-endian 16-bit value at `offset`, if the bytes are there.
+#[inline]
+pub fn be16(data: &[u8], offset: usize) -> Option<u16> {
+    match data.get(offset..offset.checked_add(2)?) {
+        Some(&[a, b]) => Some(u16::from_be_bytes([a, b])),
+        _ => None,
+    }
+}
+
+/// The 4 bytes at `offset`, if they are there.
+#[inline]
+pub fn bytes4(data: &[u8], offset: usize) -> Option<[u8; 4]> {
+    match data.get(offset..offset.checked_add(4)?) {
+        Some(&[a, b, c, d]) => Some([a, b, c, d]),
+        _ => None,
+    }
+}
+
+/// The 6 bytes at `offset` (an Ethernet address), if they are there.
+#[inline]
+pub fn bytes6(data: &[u8], offset: usize) -> Option<[u8; 6]> {
+    match data.get(offset..offset.checked_add(6)?) {
+        Some(&[a, b, c, d, e, f]) => Some([a, b, c, d, e, f]),
+        _ => None,
+    }
+}
+
+/// The one's-complement sum of `data` as 16-bit big-endian words, folded to 16 bits (an odd
+/// last byte is padded with zero).
+pub fn ones_sum(data: &[u8]) -> u16 {
+    let mut sum: u32 = 0;
+    let mut words = data.chunks_exact(2);
+    for w in &mut words {
+        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+    }
+    if let [last] = words.remainder() {
+        sum += u32::from(*last) << 8;
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    sum as u16
+}
+
+/// The Internet checksum of `data` (zero when `data` already holds a valid checksum).
+pub fn in_cksum(data: &[u8]) -> u16 {
+    !ones_sum(data)
+}
+
+/// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,
+/// eqn. 3: `~(~HC + ~m + m')`).
+pub fn update_cksum(sum: u16, old: u16, new: u16) -> u16 {
+    let mut s = u32::from(!sum) + u32::from(!old) + u32::from(new);
+    s = (s & 0xffff) + (s >> 16);
+    !((s + (s >> 16)) as u16)
+}
+
+/// Formats an Ethernet address as Click prints it: uppercase hex separated by dashes.
+pub fn fmt_ether(a: &[u8; 6]) -> String {
+    format!(
+        "{:02X}-{:02X}-{:02X}-{:02X}-{:02X}-{:02X}",
+        a[0], a[1], a[2], a[3], a[4], a[5]
+    )
+}
+
+/// Formats an IPv4 address in dotted-quad form.
+pub fn fmt_ip(a: &[u8; 4]) -> String {
+    format!("{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+}
+
+/// Formats an address with its mask: `A.B.C.D/LEN` for a prefix mask, `A.B.C.D/M.A.S.K`
+/// otherwise, and the bare address for /32.
+pub fn fmt_ip_mask(addr: &[u8; 4], mask: &[u8; 4]) -> String {
+    let m = u32::from_be_bytes(*mask);
+    if m == u32::MAX {
+        fmt_ip(addr)
+    } else if m.leading_ones() + m.trailing_zeros() == 32 {
+        format!("{}/{}", fmt_ip(addr), m.leading_ones())
+    } else {
+        format!("{}/{}", fmt_ip(addr), fmt_ip(mask))
+    }
+}
+
+/// Formats a timestamp as Click does with nanosecond timestamps: `SEC.NNNNNNNNN`.
+pub fn fmt_timestamp(t: &Timestamp) -> String {
+    format!("{}.{:09}", t.sec, t.nsec)
+}
+
+/// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
+pub fn parse_u16(s: &str) -> Result<u16, String> {
+    parse_uint_max(s, 0xffff).map(|v| v as u16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums() {
+        // RFC 1071 example words.
+        let data = [0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7];
+        assert_eq!(ones_sum(&data), 0xddf2);
+        assert_eq!(in_cksum(&data), 0x220d);
+        assert_eq!(ones_sum(&[0xff]), 0xff00);
+        // Incremental update agrees with recomputation.
+        let mut hdr = [
+            0x45u8, 0, 0, 0x1c, 0, 1, 0, 0, 0x40, 1, 0, 0, 10, 10, 0, 1, 10, 10, 0, 3,
+        ];
+        let sum = in_cksum(&hdr);
+        hdr[10..12].copy_from_slice(&sum.to_be_bytes());
+        let old = u16::from_be_bytes([hdr[8], hdr[9]]);
+        hdr[8] = 255;
+        let new = u16::from_be_bytes([hdr[8], hdr[9]]);
+        let updated = update_cksum(sum, old, new);
+        hdr[10..12].copy_from_slice(&updated.to_be_bytes());
+        assert_eq!(in_cksum(&hdr), 0);
+    }
+
+    #[test]
+    fn safe_accessors() {
+        let d = [1u8, 2, 3, 4, 5];
+        assert_eq!(be16(&d, 3), Some(0x0405));
+        assert_eq!(be16(&d, 4), None);
+        assert_eq!(bytes4(&d, 1), Some([2, 3, 4, 5]));
+        assert_eq!(bytes4(&d, 2), None);
+        assert_eq!(bytes6(&d, 0), None);
+        assert_eq!(be16(&d, usize::MAX - 1), None);
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(
+            fmt_ether(&[0, 0x15, 0x17, 0x15, 0x5d, 0x75]),
+            "00-15-17-15-5D-75"
+        );
+        assert_eq!(
+            fmt_ip_mask(&[10, 10, 1, 0], &[255, 255, 255, 0]),
+            "10.10.1.0/24"
+        );
+        assert_eq!(fmt_ip_mask(&[10, 10, 0, 3], &[255; 4]), "10.10.0.3");
+        assert_eq!(
+            fmt_ip_mask(&[10, 0, 0, 0], &[255, 0, 255, 0]),
+            "10.0.0.0/255.0.255.0"
+        );
+        assert_eq!(
+            fmt_timestamp(&Timestamp {
+                sec: 1700000000,
+                nsec: 5_000_000
+            }),
+            "1700000000.005000000"
+        );
+        assert_eq!(parse_u16("0x88a8"), Ok(0x88a8));
+        assert!(parse_u16("65536").is_err());
+    }
+}

@@ -1,0 +1,247 @@
+//! Test support for elements: a platform that records what elements print, a harness that
+//! configures one element and pushes packets through it, and builders for the packets of the
+//! conformance cases (`shared/conformance/*/in.txt`).
+
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+use crate::args::Args;
+use crate::element::{Batch, ConfigureContext, Element, Platform, Processing, PushContext};
+use crate::elements::net::in_cksum;
+use crate::packet::{Packet, PacketPool, Timestamp};
+
+/// A platform without devices whose clock is set by the test and which records every line.
+#[derive(Default)]
+pub struct TestPlatform {
+    /// Lines printed with `chatter` (stderr).
+    pub chatter: Vec<String>,
+    /// Lines printed with `print` (stdout).
+    pub printed: Vec<String>,
+    /// What `now` returns.
+    pub now: Timestamp,
+}
+
+impl Platform for TestPlatform {
+    fn chatter(&mut self, line: &str) {
+        self.chatter.push(line.to_string());
+    }
+    fn print(&mut self, line: &str) {
+        self.printed.push(line.to_string());
+    }
+    fn now(&self) -> Timestamp {
+        self.now
+    }
+    fn device(&mut self, _n: usize) -> Option<&mut dyn crate::device::NetDevice> {
+        None
+    }
+}
+
+/// Configures `element` from `config` as if it had `ninputs` push inputs and `noutputs` push
+/// outputs, including Click's leftover-argument checks and `initialize`.
+pub fn configure(
+    element: &mut dyn Element,
+    name: &str,
+    config: &str,
+    ninputs: usize,
+    noutputs: usize,
+) -> Result<(), String> {
+    let inputs = vec![Processing::Push; ninputs];
+    let outputs = vec![Processing::Push; noutputs];
+    let pool = PacketPool::default();
+    let ctx = ConfigureContext {
+        name,
+        ninputs,
+        noutputs,
+        input_processing: &inputs,
+        output_processing: &outputs,
+        pool: &pool,
+    };
+    let mut args = Args::parse(config);
+    element.configure(&mut args, &ctx).and(args.finish())?;
+    element.initialize()
+}
+
+/// One configured element with its output batches and a recording platform.
+pub struct Harness<E: Element> {
+    /// The element under test.
+    pub element: E,
+    /// What the element emitted, per output port.
+    pub outputs: Vec<Batch>,
+    /// The platform (chatter lines, clock).
+    pub platform: TestPlatform,
+    /// The element's name.
+    pub name: String,
+}
+
+impl<E: Element> Harness<E> {
+    /// Configures `element` (named `name`) with `config`, one input and `noutputs` outputs.
+    pub fn new(element: E, name: &str, config: &str, noutputs: usize) -> Result<Self, String> {
+        Harness::with_inputs(element, name, config, 1, noutputs)
+    }
+
+    /// As [`Harness::new`] with `ninputs` inputs.
+    pub fn with_inputs(
+        mut element: E,
+        name: &str,
+        config: &str,
+        ninputs: usize,
+        noutputs: usize,
+    ) -> Result<Self, String> {
+        configure(&mut element, name, config, ninputs, noutputs)?;
+        Ok(Harness {
+            element,
+            outputs: (0..noutputs).map(|_| Batch::new()).collect(),
+            platform: TestPlatform {
+                now: Timestamp {
+                    sec: 1_800_000_000,
+                    nsec: 0,
+                },
+                ..TestPlatform::default()
+            },
+            name: name.to_string(),
+        })
+    }
+
+    /// Pushes one packet into input `port`.
+    pub fn push(&mut self, port: usize, packet: Packet) {
+        let mut ctx = PushContext::new(&mut self.outputs, &mut self.platform, &self.name);
+        self.element.push(port, packet, &mut ctx);
+    }
+
+    /// Pushes a burst into input `port` through `push_batch`.
+    pub fn push_batch(&mut self, port: usize, packets: Vec<Packet>) {
+        let mut batch = packets;
+        let mut ctx = PushContext::new(&mut self.outputs, &mut self.platform, &self.name);
+        self.element.push_batch(port, &mut batch, &mut ctx);
+    }
+
+    /// Takes the packets emitted on output `port` so far.
+    pub fn take(&mut self, port: usize) -> Vec<Packet> {
+        core::mem::take(&mut self.outputs[port])
+    }
+
+    /// Pushes `packet` into input 0 and returns the output port it came out of, with the
+    /// packet; `None` when it was dropped. Panics if it came out of several ports.
+    pub fn route(&mut self, packet: Packet) -> Option<(usize, Packet)> {
+        self.push(0, packet);
+        let mut got = None;
+        for port in 0..self.outputs.len() {
+            for p in self.take(port) {
+                assert!(got.is_none(), "more than one packet came out");
+                got = Some((port, p));
+            }
+        }
+        got
+    }
+}
+
+/// Parses hex text (spaces ignored) into bytes.
+pub fn hex(s: &str) -> Vec<u8> {
+    let digits: Vec<u8> = s
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace())
+        .map(|c| (c as char).to_digit(16).expect("hex digit") as u8)
+        .collect();
+    digits.chunks(2).map(|p| p[0] << 4 | p[1]).collect()
+}
+
+/// The test network's addresses (those of the conformance cases).
+pub const CLIENT_MAC: [u8; 6] = [0x00, 0x11, 0x22, 0x33, 0x44, 0x55];
+/// The responder's Ethernet address.
+pub const SERVER_MAC: [u8; 6] = [0x00, 0x15, 0x17, 0x15, 0x5d, 0x75];
+/// The client's IP address.
+pub const CLIENT_IP: [u8; 4] = [10, 10, 0, 1];
+/// The responder's IP address.
+pub const SERVER_IP: [u8; 4] = [10, 10, 0, 3];
+
+/// An Ethernet frame `dst src type payload`, padded with zeros to `pad_to` bytes.
+pub fn ether(dst: [u8; 6], src: [u8; 6], ethertype: u16, payload: &[u8], pad_to: usize) -> Vec<u8> {
+    let mut f = Vec::new();
+    f.extend_from_slice(&dst);
+    f.extend_from_slice(&src);
+    f.extend_from_slice(&ethertype.to_be_bytes());
+    f.extend_from_slice(payload);
+    if f.len() < pad_to {
+        f.resize(pad_to, 0);
+    }
+    f
+}
+
+/// An ARP packet body (28 bytes) for Ethernet/IPv4.
+pub fn arp_body(op: u16, sha: [u8; 6], spa: [u8; 4], tha: [u8; 6], tpa: [u8; 4]) -> Vec<u8> {
+    let mut b = vec![0, 1, 8, 0, 6, 4];
+    b.extend_from_slice(&op.to_be_bytes());
+    b.extend_from_slice(&sha);
+    b.extend_from_slice(&spa);
+    b.extend_from_slice(&tha);
+    b.extend_from_slice(&tpa);
+    b
+}
+
+/// `arp_req_sip`: who-has 10.10.0.3 tell 10.10.0.1, broadcast, padded to 60 bytes.
+pub fn arp_request(tpa: [u8; 4]) -> Vec<u8> {
+    ether(
+        [0xff; 6],
+        CLIENT_MAC,
+        0x0806,
+        &arp_body(1, CLIENT_MAC, CLIENT_IP, [0; 6], tpa),
+        60,
+    )
+}
+
+/// An IPv4 header (20 bytes plus `options`) with a correct checksum.
+pub fn ip_header(proto: u8, total_len: u16, src: [u8; 4], dst: [u8; 4], options: &[u8]) -> Vec<u8> {
+    let ihl = 5 + options.len() / 4;
+    let mut h = vec![0x40 | ihl as u8, 0];
+    h.extend_from_slice(&total_len.to_be_bytes());
+    h.extend_from_slice(&[0x04, 0xd2, 0, 0, 64, proto, 0, 0]);
+    h.extend_from_slice(&src);
+    h.extend_from_slice(&dst);
+    h.extend_from_slice(options);
+    let sum = in_cksum(&h);
+    h[10..12].copy_from_slice(&sum.to_be_bytes());
+    h
+}
+
+/// An ICMP message `type code id seq payload` with a correct checksum.
+pub fn icmp(icmp_type: u8, code: u8, id: u16, seq: u16, payload: &[u8]) -> Vec<u8> {
+    let mut m = vec![icmp_type, code, 0, 0];
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&seq.to_be_bytes());
+    m.extend_from_slice(payload);
+    let sum = in_cksum(&m);
+    m[2..4].copy_from_slice(&sum.to_be_bytes());
+    m
+}
+
+/// An IPv4 packet (no Ethernet header) carrying `l4` with protocol `proto`.
+pub fn ipv4(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Vec<u8> {
+    let mut p = ip_header(proto, (20 + l4.len()) as u16, src, dst, &[]);
+    p.extend_from_slice(l4);
+    p
+}
+
+/// `icmp_echo`: an echo request 10.10.0.1 -> 10.10.0.3 with an 18-byte payload, 60 bytes.
+pub fn icmp_echo() -> Vec<u8> {
+    let payload: Vec<u8> = (0..18u8).map(|i| i.wrapping_mul(7)).collect();
+    let ip = ipv4(1, CLIENT_IP, SERVER_IP, &icmp(8, 0, 0x1234, 1, &payload));
+    ether(SERVER_MAC, CLIENT_MAC, 0x0800, &ip, 60)
+}
+
+/// Inserts an 802.1Q tag with `tci` (TPID `tpid`) after the MAC addresses of `frame`.
+pub fn tagged(frame: &[u8], tpid: u16, tci: u16) -> Vec<u8> {
+    let mut f = frame[..12].to_vec();
+    f.extend_from_slice(&tpid.to_be_bytes());
+    f.extend_from_slice(&tci.to_be_bytes());
+    f.extend_from_slice(&frame[12..]);
+    f
+}
+
+/// A packet over `bytes` with no headroom or tailroom, as FromDump makes them (MAC header
+/// annotated at offset 0).
+pub fn dump_packet(bytes: &[u8]) -> Packet {
+    let mut p = Packet::with_room(0, bytes, 0);
+    p.set_mac_header(0);
+    p
+}
