@@ -1,0 +1,15 @@
+//! x86_64 PV: the entry point and ELF notes, CPU helpers, and the trap table.
+
+pub mod cpu;
+pub mod entry;
+pub mod traps;
+
+extern "C" {
+    /// End of the image including .bss (linker/clickos.ld).
+    static _image_end: u8;
+}
+
+/// The first address after the kernel image (page aligned).
+pub fn image_end() -> u64 {
+    core::ptr::addr_of!(_image_end) as u64
+}

@@ -1,0 +1,20 @@
+//! The Xen platform: ABI definitions and, on the guest, the services built on hypercalls.
+//!
+//! `abi`, the console ring arithmetic and the clock scaling are plain logic and build on the
+//! host too; everything that touches Xen is only built for the guest.
+
+pub mod abi;
+pub mod console;
+#[cfg(target_os = "none")]
+pub mod events;
+#[cfg(target_os = "none")]
+pub mod hypercall;
+#[cfg(target_os = "none")]
+pub mod mm;
+#[cfg(target_os = "none")]
+pub mod platform;
+#[cfg(target_os = "none")]
+pub mod shared_info;
+#[cfg(target_os = "none")]
+pub mod shutdown;
+pub mod time;

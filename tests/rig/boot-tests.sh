@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Boot tests of the guest under a real Xen (tools/rig: Xen 4.17 + Debian dom0 in QEMU/TCG).
+# One QEMU boot runs four guests from one image, each selecting its behaviour on the command
+# line (xl extra=):
+#   boot   memory = 8: banner (version, memory, boot time from the Xen clock), scheduler
+#          self-test (sleepers wake in deadline order), exit reason poweroff
+#   panic  selftest=panic: the panic message on the console, exit reason crash
+#   fault  selftest=fault: the page-fault diagnostic (vector, rip, address), exit reason crash
+#   idle   selftest=idle: sleeps 6 s on the timer; a dom0 hook samples `xl list` CPU time,
+#          which must stay flat (the domain blocks), exit reason poweroff
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+image=$(kernel/build-image.sh)
+tools/rig/build.sh
+output=$(mktemp)
+trap 'rm -f "$output"' EXIT
+set +e
+tools/rig/run.sh --kernel "$image" tests/rig/boot.cfg tests/rig/panic.cfg tests/rig/fault.cfg \
+    --post-hook tests/rig/idle-cpu.sh tests/rig/idle.cfg | tee "$output"
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" -gt 1 ]; then
+    echo "boot tests: rig failure (status $rc)" >&2
+    exit 1
+fi
+
+failed=0
+section() { # the lines of guest $1, from its "== guest" line to its "== exit" line
+    awk -v n="$1" '$0 == "== guest name=" n { on = 1 } on { print } index($0, "== exit name=" n " ") == 1 { on = 0 }' "$output"
+}
+expect() { # GUEST REGEX WHAT
+    if section "$1" | grep -qE -- "$2"; then
+        echo "ok   $1: $3"
+    else
+        echo "FAIL $1: $3 (no line matches /$2/)"
+        failed=1
+    fi
+}
+echo "---- boot test checks"
+expect clickos-boot '^== exit name=clickos-boot reason=poweroff' 'exit reason poweroff'
+expect clickos-boot '\| ClickOS-rs kernel [0-9]+\.[0-9]+\.[0-9]+ \(x86_64 PV\) on Xen 4\.[0-9]+' 'banner with version'
+expect clickos-boot '\| memory: 8 MiB \(2048 pages\)' 'banner with its memory'
+expect clickos-boot '\| boot time: [0-9]+\.[0-9]{3} ms from entry \(Xen clock\)' 'banner with the boot time'
+expect clickos-boot '\| memory check: heap ok .* -> pfn ok' 'heap and PFN/MFN translation'
+expect clickos-boot '\| sched selftest: ok, 3 wake-ups in deadline order' 'scheduler self-test passes'
+order=$(section clickos-boot | grep -oE 'sched: sleep[0-9]+ woke' | tr '\n' ' ')
+if [ "$order" = "sched: sleep10 woke sched: sleep20 woke sched: sleep30 woke " ]; then
+    echo "ok   clickos-boot: sleepers woke in deadline order"
+else
+    echo "FAIL clickos-boot: sleepers woke as: $order"
+    failed=1
+fi
+expect clickos-panic '^== exit name=clickos-panic reason=crash' 'exit reason crash'
+expect clickos-panic '\| panic: selftest: panic requested on the command line at ' 'panic message on the console'
+expect clickos-fault '^== exit name=clickos-fault reason=crash' 'exit reason crash'
+expect clickos-fault '\| fault: vector 14 \(#PF page fault\) error 0x[0-9a-f]+ rip 0x[0-9a-f]+ .* address 0xdead0000$' 'fault diagnostic'
+expect clickos-idle '^== exit name=clickos-idle reason=poweroff' 'exit reason poweroff'
+expect clickos-idle '\| idle: tick 6$' 'slept six one-second ticks'
+cpu=$(section clickos-idle | sed -n 's/.*idle-cpu: .*cpu_seconds=\([0-9.]*\) then \([0-9.]*\) over.*/\1 \2/p')
+if [ -n "$cpu" ] && awk -v a="${cpu% *}" -v b="${cpu#* }" 'BEGIN { exit !(b - a <= 0.3) }'; then
+    echo "ok   clickos-idle: CPU time flat while idle (${cpu% *} s -> ${cpu#* } s over 3 s)"
+else
+    echo "FAIL clickos-idle: CPU time not flat while idle (samples: ${cpu:-none})"
+    failed=1
+fi
+boot=$(section clickos-boot | sed -n 's/.*boot time: \([0-9.]* ms\).*/\1/p')
+echo "boot tests: image $(stat -c %s "$image") bytes stripped, boot time ${boot:-?} from entry"
+[ "$failed" = 0 ] && echo "boot tests: all passed" || { echo "boot tests: FAILED"; exit 1; }

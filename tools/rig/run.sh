@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Boots Xen + dom0 in QEMU (TCG) and runs PV guests from xl configs, one after the other, in
+# the same dom0. Prints each guest's console, what its hooks printed and its shutdown reason.
+#
+# usage: tools/rig/run.sh [options] [guest options] CONFIG [[guest options] CONFIG ...]
+#   --timeout S        seconds each guest may run before it is destroyed (30)
+#   --qemu-timeout S   wall-clock limit of the whole QEMU run (default 90 + 40 per guest)
+#   --log FILE         full serial log (default tools/rig/out/serial.log)
+#   --verbose          also echo the serial log while it runs
+#   --shell            interactive dom0 shell after the guests (exit it to power off)
+# guest options:
+#   --kernel ELF       guest kernel for this and the following configs (default: the
+#                      config's kernel=, relative to the config's folder)
+#   --extra "ARGS"     replaces the config's extra= (the guest command line), this config only
+#   --hook FILE        run in dom0 while the guest is created but paused, with its domid as $1
+#   --post-hook FILE   run in dom0 after unpause, with the domid as $1; stopped after the guest
+#                      is gone
+# Exit status: 0 every guest powered off, 1 a guest ended otherwise (crash, ...), 2 rig
+# failure (guest not created or timed out, QEMU or dom0 failed). Run tools/rig/build.sh first.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=$here/out
+usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+
+timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0
+kernel="" extra="" hook="" posthook="" n=0
+work=$(mktemp -d /tmp/clickos-rig.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+add_guest() { # CONFIG
+    local cfg=$1 dir name k
+    [ -f "$cfg" ] || { echo "run.sh: no config $cfg" >&2; exit 2; }
+    name=$(sed -n "s/^[[:space:]]*name[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$cfg" | head -1)
+    [ -n "$name" ] || { echo "run.sh: $cfg has no name = \"...\"" >&2; exit 2; }
+    k=$kernel
+    if [ -z "$k" ]; then
+        k=$(sed -n "s/^[[:space:]]*kernel[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$cfg" | head -1)
+        case $k in /*) ;; *) k=$(dirname "$cfg")/$k ;; esac
+    fi
+    [ -f "$k" ] || { echo "run.sh: no guest kernel $k for $cfg" >&2; exit 2; }
+    n=$((n + 1))
+    dir=$work/overlay/rig/guests/$(printf '%02d' "$n")
+    mkdir -p "$dir"
+    cp "$k" "$dir/kernel"
+    grep -v -E '^[[:space:]]*kernel[[:space:]]*=' "$cfg" >"$dir/guest.cfg"
+    echo "kernel = \"/rig/guests/$(basename "$dir")/kernel\"" >>"$dir/guest.cfg"
+    if [ -n "$extra" ]; then
+        sed -i '/^[[:space:]]*extra[[:space:]]*=/d' "$dir/guest.cfg"
+        echo "extra = \"$extra\"" >>"$dir/guest.cfg"
+    fi
+    [ -n "$hook" ] && install -m 0755 "$hook" "$dir/hook.sh"
+    [ -n "$posthook" ] && install -m 0755 "$posthook" "$dir/post-hook.sh"
+    extra="" hook="" posthook=""
+}
+while [ $# -gt 0 ]; do
+    case $1 in
+    --timeout) timeout=$2; shift 2 ;;
+    --qemu-timeout) qemu_timeout=$2; shift 2 ;;
+    --log) log=$2; shift 2 ;;
+    --verbose) verbose=1; shift ;;
+    --shell) shell=1; shift ;;
+    --kernel) kernel=$2; shift 2 ;;
+    --extra) extra=$2; shift 2 ;;
+    --hook) hook=$2; shift 2 ;;
+    --post-hook) posthook=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) add_guest "$1"; shift ;;
+    esac
+done
+[ $n -gt 0 ] || [ $shell = 1 ] || { usage >&2; exit 2; }
+for f in xen vmlinux initrd.img; do
+    [ -f "$out/$f" ] || { echo "run.sh: missing $out/$f: run tools/rig/build.sh" >&2; exit 2; }
+done
+qemu_timeout=${qemu_timeout:-$((90 + 40 * n))}
+mkdir -p "$(dirname "$log")"
+
+# The guests ride in a second cpio appended to the base initramfs (Linux unpacks both).
+mkdir -p "$work/overlay/rig"
+(cd "$work/overlay" && find . -mindepth 1 | cpio --quiet -o -H newc | gzip -1) >"$work/overlay.cpio.gz"
+cat "$out/initrd.img" "$work/overlay.cpio.gz" >"$work/initrd.img"
+
+xen_args="console=com1 com1=115200,8n1 dom0_mem=256M,max:256M dom0_max_vcpus=1 loglvl=all guest_loglvl=all"
+dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell"
+# Multiboot modules are "file args,file args"; commas inside args are doubled.
+qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 2048
+    -nodefaults -no-reboot -display none -monitor none
+    -device isa-debug-exit,iobase=0xf4,iosize=0x04
+    -kernel "$out/xen" -append "$xen_args"
+    -initrd "$out/vmlinux ${dom0_args//,/,,},$work/initrd.img")
+
+start=$EPOCHREALTIME
+if [ $shell = 1 ]; then
+    timeout --foreground "$qemu_timeout" "${qemu[@]}" -chardev stdio,id=s0,signal=off -serial chardev:s0
+    rc=$?
+else
+    if [ $verbose = 1 ]; then
+        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | tr -d '\r' | tee "$log"
+    else
+        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | tr -d '\r' >"$log"
+    fi
+    rc=${PIPESTATUS[0]}
+    # Guest consoles, hook output, Xen's notes about the guests, and the exit lines.
+    awk '
+        /^RIG: CONSOLE-BEGIN/ { inside = 1; next }
+        /^RIG: CONSOLE-END/ { inside = 0; next }
+        inside { print "  | " $0; next }
+        /^RIG: GUEST-BEGIN/ { sub(/^RIG: GUEST-BEGIN /, ""); print "== guest " $0; next }
+        /^RIG: GUEST-EXIT/ { sub(/^RIG: GUEST-EXIT /, ""); print "== exit " $0; next }
+        /^(hook|post-hook|xl-create): / || /\(XEN\).*d[1-9][0-9]*v?[0-9]* / || /^RIG: (FAILED|DOM0-READY)/ { print }
+    ' "$log"
+fi
+wall=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+echo "rig: qemu exit $rc after ${wall} s (serial log: $log)"
+case $rc in
+33) exit 0 ;;
+35) exit 1 ;;
+*) exit 2 ;;
+esac
