@@ -769,6 +769,58 @@ mod tests {
         }
     }
 
+    /// Random pattern sets, small and large (large ones outgrow outcome tracking and are
+    /// compiled without it), agree with direct evaluation.
+    #[test]
+    fn random_pattern_sets_agree_with_direct_evaluation() {
+        let mut seed: u32 = 99;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+            (seed >> 16) % n
+        };
+        for npatterns in [3usize, 12, 400] {
+            let mut pats = Vec::new();
+            for _ in 0..npatterns {
+                let mut p = String::new();
+                for _ in 0..1 + next(3) {
+                    let neg = if next(4) == 0 { "!" } else { "" };
+                    let off = next(8);
+                    let val = ["00", "01", "0?", "ff", "0001", "?1"][next(6) as usize];
+                    p.push_str(&format!("{neg}{off}/{val} "));
+                }
+                pats.push(p);
+            }
+            pats.push(String::from("-"));
+            let config = pats.join(", ");
+            let c = classifier(&config, pats.len());
+            let mut tests = Vec::new();
+            let patterns: Vec<Vec<Clause>> = pats
+                .iter()
+                .enumerate()
+                .map(|(i, s)| parse_pattern(i, s.trim(), &mut tests).unwrap())
+                .collect();
+            let untracked = Compiler::new(&patterns, &tests, false).run().unwrap();
+            for _ in 0..3000 {
+                let len = next(11) as usize;
+                let data: Vec<u8> = (0..len)
+                    .map(|_| [0u8, 1, 0xff, 0x11][next(4) as usize])
+                    .collect();
+                let direct = patterns.iter().position(|clauses| {
+                    clauses.iter().all(|cl| {
+                        let all = cl.tests.iter().all(|&t| {
+                            let w = tests[t];
+                            data.len() >= w.required_length()
+                                && partial_word(&data, w.offset) & w.mask == w.value
+                        });
+                        all != cl.negated
+                    })
+                });
+                assert_eq!(c.classify(&data), direct, "{config} on {data:?}");
+                assert_eq!(untracked.classify(&data), direct, "{config} on {data:?}");
+            }
+        }
+    }
+
     #[test]
     fn program_handler_lists_steps() {
         let c = classifier("12/0800, -", 2);
