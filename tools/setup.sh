@@ -19,4 +19,8 @@ if [ "${#need[@]}" -gt 0 ]; then
     $SUDO apt-get update -q
     $SUDO apt-get install -y -q "${need[@]}"
 fi
+# The Xen-in-QEMU test rig: QEMU from bookworm-backports, then Xen, the dom0 kernel and
+# its initramfs from Debian's archive into tools/rig/{.cache,out} (gitignored).
+./tools/rig/install.sh
+./tools/rig/build.sh
 echo "setup: done"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of clickos-rs: formatting, lints, host unit/integration tests.
+# Runs every test of clickos-rs: formatting, lints, host unit/integration tests, and the
+# guest's boot tests under a real Xen in QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on
+# a machine without the rig; tools/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -7,6 +9,14 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets -- -D warnings
+echo "== cargo clippy (guest, x86_64-unknown-none)"
+cargo clippy -p clickos-kernel --target x86_64-unknown-none -- -D warnings
 echo "== cargo test"
 cargo test --workspace
+if [ -n "${CLICKOS_SKIP_BOOT_TESTS:-}" ]; then
+    echo "== guest boot tests under Xen: SKIPPED (CLICKOS_SKIP_BOOT_TESTS is set)"
+else
+    echo "== guest boot tests under Xen (tools/rig)"
+    ./tests/rig/boot-tests.sh
+fi
 echo "test: all passed"

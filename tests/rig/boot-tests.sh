@@ -57,7 +57,7 @@ expect clickos-fault '^== exit name=clickos-fault reason=crash' 'exit reason cra
 expect clickos-fault '\| fault: vector 14 \(#PF page fault\) error 0x[0-9a-f]+ rip 0x[0-9a-f]+ .* address 0xdead0000$' 'fault diagnostic'
 expect clickos-idle '^== exit name=clickos-idle reason=poweroff' 'exit reason poweroff'
 expect clickos-idle '\| idle: tick 6$' 'slept six one-second ticks'
-cpu=$(section clickos-idle | sed -n 's/.*idle-cpu: .*cpu_seconds=\([0-9.]*\) then \([0-9.]*\) over.*/\1 \2/p')
+cpu=$(section clickos-idle | sed -n 's/.*idle-cpu: .*cpu_seconds=\([0-9.][0-9.]*\) then \([0-9.][0-9.]*\) over.*/\1 \2/p')
 if [ -n "$cpu" ] && awk -v a="${cpu% *}" -v b="${cpu#* }" 'BEGIN { exit !(b - a <= 0.3) }'; then
     echo "ok   clickos-idle: CPU time flat while idle (${cpu% *} s -> ${cpu#* } s over 3 s)"
 else
