@@ -20,7 +20,12 @@ if [ -z "${KVER:-}" ]; then
     KVER=$(apt-cache depends linux-image-amd64 2>/dev/null \
         | sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1)
 fi
-[ -n "${KVER:-}" ] || { echo "rig build: cannot resolve the linux-image ABI (apt-get update?)" >&2; exit 2; }
+if [ -z "${KVER:-}" ] && [ "$(id -u)" -eq 0 ]; then
+    apt-get update -q >/dev/null # empty package lists (fresh container): fetch them once
+    KVER=$(apt-cache depends linux-image-amd64 2>/dev/null \
+        | sed -n 's/^ *Depends: linux-image-\([0-9].*-amd64\)$/\1/p' | head -1)
+fi
+[ -n "${KVER:-}" ] || { echo "rig build: cannot resolve the linux-image ABI (run apt-get update)" >&2; exit 2; }
 
 stamp="xen=$XENVER kver=$KVER $(cat "$here/build.sh" "$here/dom0-init.sh" | sha256sum | cut -c1-16)"
 if [ -z "${REBUILD:-}" ] && [ -f "$out/initrd.img" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$stamp" ]; then
