@@ -80,6 +80,24 @@ impl<'a> PushContext<'a> {
         }
     }
 
+    /// Emits a whole burst on output `port`, leaving `batch` empty: when nothing was emitted
+    /// on that port yet the two vectors are swapped (no packet is moved), otherwise the packets
+    /// are appended. A burst sent to a port that does not exist is dropped.
+    #[inline]
+    pub fn output_batch(&mut self, port: usize, batch: &mut Batch) {
+        match self.outputs.get_mut(port) {
+            Some(out) if out.is_empty() => core::mem::swap(out, batch),
+            Some(out) => out.append(batch),
+            None => batch.clear(),
+        }
+    }
+
+    /// The batch collecting output `port`, for emitting many packets at once.
+    #[inline]
+    pub fn output_mut(&mut self, port: usize) -> Option<&mut Batch> {
+        self.outputs.get_mut(port)
+    }
+
     /// Number of output ports of the element.
     #[inline]
     pub fn noutputs(&self) -> usize {

@@ -52,13 +52,16 @@ pub struct Annotations {
 #[derive(Clone, Debug)]
 struct Buffer {
     bytes: Vec<u8>,
-    /// The pool the buffer returns to when its last packet is dropped.
-    pool: Option<Weak<PoolShared>>,
+    /// The pool the buffer returns to when its last packet is dropped (dangling: none).
+    pool: Weak<PoolShared>,
 }
 
 impl Buffer {
     fn unpooled(bytes: Vec<u8>) -> Rc<Buffer> {
-        Rc::new(Buffer { bytes, pool: None })
+        Rc::new(Buffer {
+            bytes,
+            pool: Weak::new(),
+        })
     }
 }
 
@@ -96,7 +99,7 @@ impl PoolShared {
                 self.allocated.set(self.allocated.get() + 1);
                 Rc::new(Buffer {
                     bytes: Vec::new(),
-                    pool: Some(Rc::downgrade(self)),
+                    pool: Rc::downgrade(self),
                 })
             }
         };
@@ -107,10 +110,12 @@ impl PoolShared {
     }
 
     /// Moves the (unique) buffer in `slot` back to the free list.
+    #[inline]
     fn give_back(&self, slot: &mut Rc<Buffer>) {
-        let mut free = self.free.borrow_mut();
-        if free.len() < self.max_free {
-            free.push(core::mem::replace(slot, self.placeholder.clone()));
+        if let Ok(mut free) = self.free.try_borrow_mut() {
+            if free.len() < self.max_free {
+                free.push(core::mem::replace(slot, self.placeholder.clone()));
+            }
         }
     }
 }
@@ -168,14 +173,28 @@ impl PacketPool {
     }
 }
 
+/// Marks an absent header annotation.
+const NO_HEADER: u32 = u32::MAX;
+
+/// The buffer position of a header `offset` bytes after `start` (saturating below the sentinel).
+#[inline]
+fn header_position(start: u32, offset: usize) -> u32 {
+    (start as usize + offset).min(NO_HEADER as usize - 1) as u32
+}
+
 /// A network packet: a window into a shared, reference-counted buffer plus annotations.
+///
+/// Kept small (56 bytes) because batches move packets by value: offsets are `u32` (buffers
+/// never exceed 4 GiB) and absent header annotations are a sentinel rather than an `Option`.
 #[derive(Clone, Debug)]
 pub struct Packet {
     buf: Rc<Buffer>,
-    offset: usize,
-    len: usize,
-    mac_header: Option<usize>,
-    network_header: Option<usize>,
+    offset: u32,
+    len: u32,
+    /// Buffer offset of the MAC header, or [`NO_HEADER`].
+    mac_header: u32,
+    /// Buffer offset of the network header, or [`NO_HEADER`].
+    network_header: u32,
     /// Per-packet metadata.
     pub anno: Annotations,
 }
@@ -197,10 +216,10 @@ impl Packet {
     fn from_buffer(buf: Rc<Buffer>, offset: usize, len: usize) -> Packet {
         Packet {
             buf,
-            offset,
-            len,
-            mac_header: None,
-            network_header: None,
+            offset: offset as u32,
+            len: len as u32,
+            mac_header: NO_HEADER,
+            network_header: NO_HEADER,
             anno: Annotations::default(),
         }
     }
@@ -214,13 +233,14 @@ impl Packet {
     /// The packet's bytes.
     #[inline]
     pub fn data(&self) -> &[u8] {
-        &self.buf.bytes[self.offset..self.offset + self.len]
+        let start = self.offset as usize;
+        &self.buf.bytes[start..start + self.len as usize]
     }
 
     /// Length of the packet data in bytes.
     #[inline]
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     /// True when the packet holds no bytes.
@@ -232,13 +252,13 @@ impl Packet {
     /// Bytes available in front of the data.
     #[inline]
     pub fn headroom(&self) -> usize {
-        self.offset
+        self.offset as usize
     }
 
     /// Bytes available after the data.
     #[inline]
     pub fn tailroom(&self) -> usize {
-        self.buf.bytes.len() - self.offset - self.len
+        self.buf.bytes.len() - self.offset as usize - self.len as usize
     }
 
     /// True when no other packet shares this one's buffer.
@@ -250,16 +270,24 @@ impl Packet {
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        if Rc::strong_count(&self.buf) > 1 {
+        let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
+        &mut self.buffer_mut()[start..end]
+    }
+
+    /// The whole (unique) buffer, copying it first if it is shared.
+    #[inline]
+    fn buffer_mut(&mut self) -> &mut Vec<u8> {
+        if Rc::get_mut(&mut self.buf).is_none() {
             self.unshare();
         }
-        let (offset, len) = (self.offset, self.len);
-        &mut Rc::make_mut(&mut self.buf).bytes[offset..offset + len]
+        &mut Rc::make_mut(&mut self.buf).bytes
     }
 
     /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
+    #[cold]
+    #[inline(never)]
     fn unshare(&mut self) {
-        if let Some(pool) = self.buf.pool.as_ref().and_then(Weak::upgrade) {
+        if let Some(pool) = self.buf.pool.upgrade() {
             let source = &self.buf.bytes;
             self.buf = pool.take(|bytes| bytes.extend_from_slice(source));
         }
@@ -268,17 +296,18 @@ impl Packet {
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
     /// Uses the headroom when it suffices; otherwise reallocates with fresh headroom.
     pub fn push_front(&mut self, n: usize) -> &mut [u8] {
-        if n > self.offset {
+        if n > self.offset as usize {
             self.reallocate(n + DEFAULT_HEADROOM, 0);
         }
-        self.offset -= n;
-        self.len += n;
+        self.offset -= n as u32;
+        self.len += n as u32;
         self.data_mut()
     }
 
     /// Removes `n` bytes from the front (at most the whole packet).
+    #[inline]
     pub fn pull_front(&mut self, n: usize) {
-        let n = n.min(self.len);
+        let n = n.min(self.len as usize) as u32;
         self.offset += n;
         self.len -= n;
     }
@@ -288,82 +317,109 @@ impl Packet {
         if n > self.tailroom() {
             self.reallocate(0, n);
         }
-        let old = self.len;
-        self.len += n;
+        let old = self.len as usize;
+        self.len += n as u32;
         let data = self.data_mut();
         data[old..].fill(0);
         data
     }
 
     /// Removes `n` bytes from the end (at most the whole packet).
+    #[inline]
     pub fn take_back(&mut self, n: usize) {
-        self.len -= n.min(self.len);
+        self.len -= n.min(self.len as usize) as u32;
     }
 
     /// Shortens the packet to `len` bytes if it is longer.
+    #[inline]
     pub fn truncate(&mut self, len: usize) {
-        self.len = self.len.min(len);
+        if len < self.len as usize {
+            self.len = len as u32;
+        }
     }
 
     /// Copies the data into a fresh buffer with `extra_head` more headroom and `extra_tail` more
     /// tailroom; header annotations keep pointing at the same bytes.
     fn reallocate(&mut self, extra_head: usize, extra_tail: usize) {
-        let headroom = self.offset + extra_head;
-        let mut bytes = vec![0u8; headroom + self.len + self.tailroom() + extra_tail];
-        bytes[headroom..headroom + self.len].copy_from_slice(self.data());
-        self.mac_header = self.mac_header.map(|h| h + extra_head);
-        self.network_header = self.network_header.map(|h| h + extra_head);
+        let headroom = self.offset as usize + extra_head;
+        let len = self.len as usize;
+        let mut bytes = vec![0u8; headroom + len + self.tailroom() + extra_tail];
+        bytes[headroom..headroom + len].copy_from_slice(self.data());
+        let shift = |h: u32| {
+            if h == NO_HEADER {
+                h
+            } else {
+                h + extra_head as u32
+            }
+        };
+        self.mac_header = shift(self.mac_header);
+        self.network_header = shift(self.network_header);
         let pool = self.buf.pool.clone();
         self.buf = Rc::new(Buffer { bytes, pool });
-        self.offset = headroom;
+        self.offset = headroom as u32;
+    }
+
+    /// Offset of a header annotation from the start of the data, if set and not before it.
+    #[inline]
+    fn header_offset(&self, h: u32) -> Option<usize> {
+        if h == NO_HEADER {
+            None
+        } else {
+            h.checked_sub(self.offset).map(|o| o as usize)
+        }
     }
 
     /// Offset of the MAC header from the start of the data, if annotated and not before it.
+    #[inline]
     pub fn mac_header_offset(&self) -> Option<usize> {
-        self.mac_header.and_then(|h| h.checked_sub(self.offset))
+        self.header_offset(self.mac_header)
     }
 
     /// Annotates the MAC header as starting `offset` bytes into the data.
+    #[inline]
     pub fn set_mac_header(&mut self, offset: usize) {
-        self.mac_header = Some(self.offset + offset);
+        self.mac_header = header_position(self.offset, offset);
     }
 
     /// Offset of the network header from the start of the data, if annotated and not before it.
+    #[inline]
     pub fn network_header_offset(&self) -> Option<usize> {
-        self.network_header.and_then(|h| h.checked_sub(self.offset))
+        self.header_offset(self.network_header)
     }
 
     /// Annotates the network (IP) header as starting `offset` bytes into the data.
+    #[inline]
     pub fn set_network_header(&mut self, offset: usize) {
-        self.network_header = Some(self.offset + offset);
+        self.network_header = header_position(self.offset, offset);
     }
 
     /// Removes the network-header annotation.
     pub fn clear_network_header(&mut self) {
-        self.network_header = None;
+        self.network_header = NO_HEADER;
     }
 
     /// True when the network-header annotation is set (even if it now lies in the headroom).
     pub fn has_network_header(&self) -> bool {
-        self.network_header.is_some()
+        self.network_header != NO_HEADER
     }
 
     /// Signed position of the network header relative to the data start, if annotated.
     pub fn network_header_position(&self) -> Option<isize> {
-        self.network_header
-            .map(|h| h as isize - self.offset as isize)
+        (self.network_header != NO_HEADER)
+            .then(|| self.network_header as isize - self.offset as isize)
     }
 
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
     pub fn headroom_bytes(&self) -> &[u8] {
-        &self.buf.bytes[..self.offset]
+        &self.buf.bytes[..self.offset as usize]
     }
 }
 
 impl Drop for Packet {
+    #[inline]
     fn drop(&mut self) {
         if Rc::strong_count(&self.buf) == 1 {
-            if let Some(pool) = self.buf.pool.as_ref().and_then(Weak::upgrade) {
+            if let Some(pool) = self.buf.pool.upgrade() {
                 pool.give_back(&mut self.buf);
             }
         }
@@ -435,6 +491,7 @@ mod tests {
         assert_eq!(pool.stats().reused, 99);
         drop(template);
         assert_eq!(pool.stats().free, 2);
+        assert_eq!(core::mem::size_of::<Packet>(), 56);
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);

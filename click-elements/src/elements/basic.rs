@@ -22,6 +22,10 @@ impl Element for Null {
         ctx.output(0, packet);
     }
 
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        ctx.output_batch(0, batch);
+    }
+
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
         ctx.pull(0)
     }

@@ -566,10 +566,34 @@ impl Element for Classifier {
         }
     }
 
+    /// Classifies the burst; while every packet goes the same way the whole burst is handed
+    /// to that output at once (no packet moves), otherwise packets are sent one by one from the
+    /// first that differs.
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        for packet in batch.drain(..) {
-            if let Some(port) = self.program.classify(packet.data()) {
-                ctx.output(port, packet);
+        let Some(first) = batch.first() else {
+            return;
+        };
+        let port = self.program.classify(first.data());
+        let same = batch
+            .iter()
+            .skip(1)
+            .position(|p| self.program.classify(p.data()) != port)
+            .map_or(batch.len(), |k| k + 1);
+        if same == batch.len() {
+            match port {
+                Some(port) => ctx.output_batch(port, batch),
+                None => batch.clear(),
+            }
+            return;
+        }
+        for (i, packet) in batch.drain(..).enumerate() {
+            let to = if i < same {
+                port
+            } else {
+                self.program.classify(packet.data())
+            };
+            if let Some(to) = to {
+                ctx.output(to, packet);
             }
         }
     }
@@ -641,6 +665,41 @@ mod tests {
         assert_eq!(h.take(0).len(), 2);
         assert_eq!(h.take(1).len(), 1);
         assert!(h.route(Packet::from_slice(&lldp)).is_none());
+    }
+
+    #[test]
+    fn batches_go_where_single_packets_go_in_order() {
+        let config = "12/0800, 12/0806";
+        let lldp = ether([1; 6], [2; 6], 0x88cc, &[0; 46], 60);
+        let frames = [icmp_echo(), arp_request(SERVER_IP), lldp];
+        for pattern in [
+            [0, 0, 0, 0],
+            [0, 0, 1, 0],
+            [2, 2, 2, 0],
+            [1, 1, 1, 1],
+            [0, 2, 1, 0],
+        ] {
+            let burst: Vec<Packet> = pattern
+                .iter()
+                .enumerate()
+                .map(|(i, &k)| {
+                    let mut p = Packet::from_slice(&frames[k]);
+                    p.anno.paint = i as u8;
+                    p
+                })
+                .collect();
+            let mut one = Harness::new(Classifier::default(), "c", config, 2).unwrap();
+            let mut many = Harness::new(Classifier::default(), "c", config, 2).unwrap();
+            for p in burst.iter().cloned() {
+                one.push(0, p);
+            }
+            many.push_batch(0, burst);
+            for port in 0..2 {
+                let a: Vec<u8> = one.take(port).iter().map(|p| p.anno.paint).collect();
+                let b: Vec<u8> = many.take(port).iter().map(|p| p.anno.paint).collect();
+                assert_eq!(a, b, "{pattern:?} port {port}");
+            }
+        }
     }
 
     #[test]

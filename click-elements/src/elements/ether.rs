@@ -5,7 +5,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_ether, parse_u64, Args};
-use crate::element::{ConfigureContext, Element, Platform, PullContext, PushContext};
+use crate::element::{Batch, ConfigureContext, Element, Platform, PullContext, PushContext};
 use crate::elements::net::{be16, fmt_ether, parse_u16, ETHERTYPE_IP, ETHERTYPE_IP6, ETHER_LEN};
 use crate::packet::Packet;
 
@@ -18,15 +18,17 @@ pub struct EtherMirror {
 }
 
 impl EtherMirror {
-    fn action(&mut self, mut p: Packet) -> Option<Packet> {
+    /// Swaps the addresses of `p` in place; false when it must be dropped.
+    #[inline]
+    fn action(&mut self, p: &mut Packet) -> bool {
         if p.len() < 12 {
             self.drops += 1;
-            return None;
+            return false;
         }
         let d = p.data_mut();
         let (dst, rest) = d.split_at_mut(6);
         dst.swap_with_slice(&mut rest[..6]);
-        Some(p)
+        true
     }
 }
 
@@ -35,15 +37,20 @@ impl Element for EtherMirror {
         "EtherMirror"
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        if let Some(p) = self.action(packet) {
-            ctx.output(0, p);
+    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
+        if self.action(&mut packet) {
+            ctx.output(0, packet);
         }
     }
 
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        batch.retain_mut(|p| self.action(p));
+        ctx.output_batch(0, batch);
+    }
+
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
-        self.action(p)
+        let mut p = ctx.pull(0)?;
+        self.action(&mut p).then_some(p)
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {

@@ -6,7 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::{parse_bool, parse_ip, parse_ip_prefix, parse_u64, split_words, Args};
-use crate::element::{ConfigureContext, Element, PullContext, PushContext};
+use crate::element::{Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{be16, bytes4, in_cksum, update_cksum};
 use crate::packet::{Packet, Timestamp};
 
@@ -148,30 +148,41 @@ impl CheckIPHeader {
         Ok((len, dst))
     }
 
-    /// Checks a packet: `Ok` to go on, `Err` to reject (with the reason already counted and
-    /// reported through `chatter`).
-    fn action(&mut self, mut p: Packet, chatter: &mut dyn FnMut(&str)) -> Result<Packet, Packet> {
+    /// Checks a packet in place: `Ok` to go on; `Err` to reject, with the reason to report
+    /// (the first failure, every one with `VERBOSE`) or `None` (already counted).
+    #[inline]
+    fn action(&mut self, p: &mut Packet) -> Result<(), Option<Reason>> {
         match self.check(p.data()) {
             Ok((len, dst)) => {
                 p.set_network_header(self.offset);
                 p.truncate(self.offset + len);
                 p.anno.dst_ip = dst;
-                Ok(p)
+                Ok(())
             }
-            Err(reason) => {
-                if self.drops == 0 || self.verbose {
-                    chatter(reason.text());
-                }
-                self.drops += 1;
-                if let Some(d) = self.details.as_mut() {
-                    if let Some(i) = REASONS.iter().position(|&r| r == reason) {
-                        d[i] += 1;
-                    }
-                }
-                Err(p)
-            }
+            Err(reason) => Err(self.reject(reason)),
         }
     }
+
+    #[cold]
+    fn reject(&mut self, reason: Reason) -> Option<Reason> {
+        let report = self.drops == 0 || self.verbose;
+        self.drops += 1;
+        if let Some(d) = self.details.as_mut() {
+            if let Some(i) = REASONS.iter().position(|&r| r == reason) {
+                d[i] += 1;
+            }
+        }
+        report.then_some(reason)
+    }
+}
+
+/// Prints CheckIPHeader's message for `reason`.
+#[cold]
+fn report_failure(platform: &mut dyn crate::element::Platform, name: &str, reason: Reason) {
+    platform.chatter(&format!(
+        "{name}: IP header check failed: {}",
+        reason.text()
+    ));
 }
 
 impl Element for CheckIPHeader {
@@ -227,36 +238,54 @@ impl Element for CheckIPHeader {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
+        match self.action(&mut packet) {
+            Ok(()) => ctx.output(0, packet),
+            Err(report) => {
+                if let Some(reason) = report {
+                    let name = ctx.element_name();
+                    report_failure(ctx.platform(), name, reason);
+                }
+                if self.has_reject_output {
+                    ctx.output(1, packet);
+                }
+            }
+        }
+    }
+
+    fn push_batch(&mut self, port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        if self.has_reject_output {
+            for packet in batch.drain(..) {
+                self.push(port, packet, ctx);
+            }
+            return;
+        }
         let name = ctx.element_name();
-        let mut lines = Vec::new();
-        let result = self.action(packet, &mut |reason| {
-            lines.push(format!("{name}: IP header check failed: {reason}"));
+        batch.retain_mut(|p| match self.action(p) {
+            Ok(()) => true,
+            Err(report) => {
+                if let Some(reason) = report {
+                    report_failure(ctx.platform(), name, reason);
+                }
+                false
+            }
         });
-        for line in lines {
-            ctx.platform().chatter(&line);
-        }
-        match result {
-            Ok(p) => ctx.output(0, p),
-            Err(p) if self.has_reject_output => ctx.output(1, p),
-            Err(_) => {}
-        }
+        ctx.output_batch(0, batch);
     }
 
     /// Pulls through output 0; a rejected packet is dropped (output 1 is push-only and cannot
     /// be fed from a pull).
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
-        let platform = ctx.platform();
-        let mut lines = Vec::new();
-        let name = self.name.clone();
-        let result = self.action(p, &mut |reason| {
-            lines.push(format!("{name}: IP header check failed: {reason}"));
-        });
-        for line in lines {
-            platform.chatter(&line);
+        let mut p = ctx.pull(0)?;
+        match self.action(&mut p) {
+            Ok(()) => Some(p),
+            Err(report) => {
+                if let Some(reason) = report {
+                    report_failure(ctx.platform(), &self.name, reason);
+                }
+                None
+            }
         }
-        result.ok()
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
@@ -283,11 +312,12 @@ impl Element for CheckIPHeader {
 }
 
 /// What ICMPPingResponder does with a packet.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Verdict {
     /// Turned into an echo reply.
-    Reply(Packet),
+    Reply,
     /// Not an echo request: to output 1.
-    Other(Packet),
+    Other,
     /// Unusable (no IP-header annotation): dropped and counted.
     Drop,
 }
@@ -305,7 +335,8 @@ pub struct ICMPPingResponder {
 }
 
 impl ICMPPingResponder {
-    fn action(&mut self, mut p: Packet, now: Timestamp) -> Verdict {
+    #[inline]
+    fn action(&mut self, p: &mut Packet, now: Timestamp) -> Verdict {
         let Some(nh) = p.network_header_offset() else {
             self.drops += 1;
             return Verdict::Drop;
@@ -318,7 +349,7 @@ impl ICMPPingResponder {
         let th = nh + usize::from(vhl & 0x0f) * 4;
         let is_echo = data.len() >= th + 8 && data.get(nh + 9) == Some(&1) && data[th] == 8;
         if !is_echo {
-            return Verdict::Other(p);
+            return Verdict::Other;
         }
         if data.len() < nh + 20 {
             // An echo request behind a header shorter than 20 bytes: Click would write past it.
@@ -354,7 +385,7 @@ impl ICMPPingResponder {
         p.anno.dst_ip = new_dst;
         p.anno.timestamp = now;
         p.anno.paint = 0;
-        Verdict::Reply(p)
+        Verdict::Reply
     }
 }
 
@@ -376,22 +407,37 @@ impl Element for ICMPPingResponder {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        match self.action(packet, ctx.now()) {
-            Verdict::Reply(p) => ctx.output(0, p),
-            Verdict::Other(p) if self.has_other_output => ctx.output(1, p),
-            Verdict::Other(_) | Verdict::Drop => {}
+    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
+        match self.action(&mut packet, ctx.now()) {
+            Verdict::Reply => ctx.output(0, packet),
+            Verdict::Other if self.has_other_output => ctx.output(1, packet),
+            Verdict::Other | Verdict::Drop => {}
         }
+    }
+
+    /// Answers a burst with one clock read (the replies of a burst share a timestamp).
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        if self.has_other_output {
+            let now = ctx.now();
+            for mut packet in batch.drain(..) {
+                match self.action(&mut packet, now) {
+                    Verdict::Reply => ctx.output(0, packet),
+                    Verdict::Other => ctx.output(1, packet),
+                    Verdict::Drop => {}
+                }
+            }
+            return;
+        }
+        let now = ctx.now();
+        batch.retain_mut(|p| self.action(p, now) == Verdict::Reply);
+        ctx.output_batch(0, batch);
     }
 
     /// Pulls through output 0; non-echo packets are dropped (output 1 is push-only).
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
+        let mut p = ctx.pull(0)?;
         let now = ctx.platform().now();
-        match self.action(p, now) {
-            Verdict::Reply(p) => Some(p),
-            Verdict::Other(_) | Verdict::Drop => None,
-        }
+        (self.action(&mut p, now) == Verdict::Reply).then_some(p)
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {

@@ -57,13 +57,18 @@ pub fn bytes6(data: &[u8], offset: usize) -> Option<[u8; 6]> {
 /// The one's-complement sum of `data` as 16-bit big-endian words, folded to 16 bits (an odd
 /// last byte is padded with zero).
 pub fn ones_sum(data: &[u8]) -> u16 {
-    let mut sum: u32 = 0;
-    let mut words = data.chunks_exact(2);
+    // Sum 32-bit big-endian words into 64 bits and fold at the end: the one's-complement sum
+    // does not depend on how the 16-bit words are grouped.
+    let mut sum: u64 = 0;
+    let mut words = data.chunks_exact(4);
     for w in &mut words {
-        sum += u32::from(u16::from_be_bytes([w[0], w[1]]));
+        sum += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
     }
-    if let [last] = words.remainder() {
-        sum += u32::from(*last) << 8;
+    match *words.remainder() {
+        [a, b, c] => sum += u64::from(u16::from_be_bytes([a, b])) + (u64::from(c) << 8),
+        [a, b] => sum += u64::from(u16::from_be_bytes([a, b])),
+        [a] => sum += u64::from(a) << 8,
+        _ => {}
     }
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);

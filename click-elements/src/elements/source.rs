@@ -131,9 +131,15 @@ impl Element for InfiniteSource {
         } else {
             Default::default()
         };
-        for _ in 0..n {
-            let p = self.make(now);
-            ctx.push.output(0, p);
+        // One clock read per burst; every packet is a clone of the template.
+        self.count += n;
+        if let Some(out) = ctx.push.output_mut(0) {
+            let template = &self.template;
+            out.extend((0..n).map(|_| {
+                let mut p = template.clone();
+                p.anno.timestamp = now;
+                p
+            }));
         }
         if self.remaining() == 0 && self.stop {
             ctx.router.request_stop();

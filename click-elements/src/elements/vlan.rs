@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
-use crate::element::{ConfigureContext, Element, PullContext, PushContext};
+use crate::element::{Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{be16, parse_u16, ETHERTYPE_8021Q, ETHER_LEN};
 use crate::packet::Packet;
 
@@ -53,7 +53,9 @@ impl Default for VLANEncap {
 }
 
 impl VLANEncap {
-    fn action(&mut self, mut p: Packet) -> Option<Packet> {
+    /// Tags `p` in place; false when it must be dropped.
+    #[inline]
+    fn action(&mut self, p: &mut Packet) -> bool {
         let tci = if self.use_anno {
             p.anno.vlan_tci
         } else {
@@ -62,15 +64,15 @@ impl VLANEncap {
         if tci & 0x0fff == self.native_vlan {
             if p.len() < ETHER_LEN {
                 self.drops += 1;
-                return None;
+                return false;
             }
             p.set_mac_header(0);
             p.set_network_header(ETHER_LEN);
-            return Some(p);
+            return true;
         }
         if p.len() < 12 {
             self.drops += 1;
-            return None;
+            return false;
         }
         let data = p.push_front(4);
         data.copy_within(4..16, 0);
@@ -78,7 +80,7 @@ impl VLANEncap {
         data[14..16].copy_from_slice(&tci.to_be_bytes());
         p.set_mac_header(0);
         p.set_network_header(ETHER_LEN + 4);
-        Some(p)
+        true
     }
 }
 
@@ -113,15 +115,20 @@ impl Element for VLANEncap {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        if let Some(p) = self.action(packet) {
-            ctx.output(0, p);
+    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
+        if self.action(&mut packet) {
+            ctx.output(0, packet);
         }
     }
 
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        batch.retain_mut(|p| self.action(p));
+        ctx.output_batch(0, batch);
+    }
+
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
-        self.action(p)
+        let mut p = ctx.pull(0)?;
+        self.action(&mut p).then_some(p)
     }
 
     fn config_string(&self) -> Option<String> {
@@ -175,16 +182,18 @@ impl Default for VLANDecap {
 }
 
 impl VLANDecap {
-    fn action(&mut self, mut p: Packet) -> Option<Packet> {
+    /// Untags `p` in place; false when it must be dropped.
+    #[inline]
+    fn action(&mut self, p: &mut Packet) -> bool {
         let Some(proto) = be16(p.data(), 12) else {
             self.drops += 1;
-            return None;
+            return false;
         };
         let mut tci = 0;
         if proto == self.ethertype {
             let Some(t) = be16(p.data(), 14) else {
                 self.drops += 1;
-                return None;
+                return false;
             };
             tci = t;
             p.data_mut().copy_within(0..12, 4);
@@ -195,7 +204,7 @@ impl VLANDecap {
         if self.anno {
             p.anno.vlan_tci = tci;
         }
-        Some(p)
+        true
     }
 }
 
@@ -212,15 +221,20 @@ impl Element for VLANDecap {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        if let Some(p) = self.action(packet) {
-            ctx.output(0, p);
+    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
+        if self.action(&mut packet) {
+            ctx.output(0, packet);
         }
     }
 
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        batch.retain_mut(|p| self.action(p));
+        ctx.output_batch(0, batch);
+    }
+
     fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
-        self.action(p)
+        let mut p = ctx.pull(0)?;
+        self.action(&mut p).then_some(p)
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
