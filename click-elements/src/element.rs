@@ -9,6 +9,7 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::fmt;
 
 use crate::args::Args;
@@ -60,6 +61,8 @@ pub struct PushContext<'a> {
     pub(crate) outputs: &'a mut [Batch],
     pub(crate) platform: &'a mut dyn Platform,
     pub(crate) name: &'a str,
+    /// The time read once for everything one task run (or one external push) triggers.
+    pub(crate) clock: Option<&'a Cell<Option<Timestamp>>>,
 }
 
 impl<'a> PushContext<'a> {
@@ -69,6 +72,7 @@ impl<'a> PushContext<'a> {
             outputs,
             platform,
             name,
+            clock: None,
         }
     }
 
@@ -115,9 +119,21 @@ impl<'a> PushContext<'a> {
         self.platform.chatter(&line);
     }
 
-    /// The current time.
+    /// The current time. In a router, the clock is read once per task run (or external push):
+    /// every element a burst passes through sees the same time, as with Click's jiffies.
+    #[inline]
     pub fn now(&self) -> Timestamp {
-        self.platform.now()
+        match self.clock {
+            Some(cache) => match cache.get() {
+                Some(t) => t,
+                None => {
+                    let t = self.platform.now();
+                    cache.set(Some(t));
+                    t
+                }
+            },
+            None => self.platform.now(),
+        }
     }
 
     /// The platform (devices, clock, console).

@@ -103,10 +103,22 @@ impl PoolShared {
                 })
             }
         };
-        let b = Rc::make_mut(&mut buf);
-        b.bytes.clear();
-        fill(&mut b.bytes);
-        buf
+        match Rc::get_mut(&mut buf) {
+            Some(b) => {
+                b.bytes.clear();
+                fill(&mut b.bytes);
+                buf
+            }
+            // Free buffers are never shared; should one be, make a fresh one.
+            None => {
+                let mut bytes = Vec::new();
+                fill(&mut bytes);
+                Rc::new(Buffer {
+                    bytes,
+                    pool: Rc::downgrade(self),
+                })
+            }
+        }
     }
 
     /// Moves the (unique) buffer in `slot` back to the free list.

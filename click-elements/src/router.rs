@@ -15,7 +15,7 @@ use crate::element::{
 };
 use crate::error::{Diagnostic, Diagnostics};
 use crate::lang::{FlatConfig, FlatConnection};
-use crate::packet::{Packet, PacketPool};
+use crate::packet::{Packet, PacketPool, Timestamp};
 use crate::registry::Registry;
 
 /// A parsed `port_count` range for one side.
@@ -114,6 +114,8 @@ pub struct Router {
     reentry_drops: Cell<u64>,
     /// Buffers for the packets the elements make.
     pool: PacketPool,
+    /// The time of the current task run or external push, read on first use.
+    clock: Cell<Option<Timestamp>>,
 }
 
 impl Router {
@@ -271,6 +273,7 @@ impl Router {
             managed,
             reentry_drops: Cell::new(0),
             pool,
+            clock: Cell::new(None),
         })
     }
 
@@ -322,6 +325,12 @@ impl Router {
         batch: &mut Batch,
         platform: &mut dyn Platform,
     ) {
+        self.clock.set(None);
+        self.push_along(idx, port, batch, platform);
+    }
+
+    /// [`Router::push_batch`] within a task run or push (keeps the time already read).
+    fn push_along(&self, idx: usize, port: usize, batch: &mut Batch, platform: &mut dyn Platform) {
         let slot = &self.slots[idx];
         let Ok(mut element) = slot.element.try_borrow_mut() else {
             self.reentry_drops
@@ -336,11 +345,9 @@ impl Router {
                 return;
             }
         };
-        element.push_batch(
-            port,
-            batch,
-            &mut PushContext::new(&mut outs, platform, &slot.name),
-        );
+        let mut ctx = PushContext::new(&mut outs, platform, &slot.name);
+        ctx.clock = Some(&self.clock);
+        element.push_batch(port, batch, &mut ctx);
         batch.clear();
         drop(element);
         self.forward(slot, &mut outs, platform);
@@ -353,7 +360,7 @@ impl Router {
                 continue;
             }
             match slot.push_to.get(port).copied().flatten() {
-                Some((to, to_port)) => self.push_batch(to, to_port, out, platform),
+                Some((to, to_port)) => self.push_along(to, to_port, out, platform),
                 None => out.clear(),
             }
         }
@@ -400,9 +407,12 @@ impl Router {
         };
         let mut inputs = RouterInputs { router: self, idx };
         let mut control = Control { router: self };
+        self.clock.set(None);
         let status = {
+            let mut push = PushContext::new(&mut outs, platform, &slot.name);
+            push.clock = Some(&self.clock);
             let mut ctx = TaskContext {
-                push: PushContext::new(&mut outs, platform, &slot.name),
+                push,
                 inputs: &mut inputs,
                 router: &mut control,
             };

@@ -120,8 +120,30 @@ impl Default for CheckIPHeader {
 
 impl CheckIPHeader {
     /// Validates `data`; on success returns the IP total length and destination address.
+    #[inline]
     fn check(&self, data: &[u8]) -> Result<(usize, [u8; 4]), Reason> {
         let ip = data.get(self.offset..).unwrap_or(&[]);
+        // Fast path: a 20-byte header without options, checked on a fixed-size array.
+        if let Some(h) = ip.first_chunk::<20>() {
+            if h[0] == 0x45 {
+                let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+                if len > ip.len() || len < 20 {
+                    return Err(Reason::BadLength);
+                }
+                if self.checksum && in_cksum(h) != 0 {
+                    return Err(Reason::BadChecksum);
+                }
+                let src = [h[12], h[13], h[14], h[15]];
+                let dst = [h[16], h[17], h[18], h[19]];
+                if !self.bad_src.is_empty()
+                    && self.bad_src.contains(&src)
+                    && !self.good_dst.contains(&dst)
+                {
+                    return Err(Reason::BadSource);
+                }
+                return Ok((len, dst));
+            }
+        }
         let plen = ip.len();
         let (Some(&vhl), Some(len), Some(src), Some(dst)) =
             (ip.first(), be16(ip, 2), bytes4(ip, 12), bytes4(ip, 16))
@@ -356,37 +378,86 @@ impl ICMPPingResponder {
             self.drops += 1;
             return Verdict::Drop;
         }
+        // A checksum that becomes zero needs the general path's all-zero-message rule.
+        let zero_csum = update_cksum(
+            u16::from_be_bytes([data[th + 2], data[th + 3]]),
+            u16::from_be_bytes([data[th], data[th + 1]]),
+            0,
+        ) == 0;
         let d = p.data_mut();
-        let ip = &mut d[nh..];
-        let (src, dst) = ip[12..20].split_at_mut(4);
-        src.swap_with_slice(dst);
-        let mut sum = u16::from_be_bytes([ip[10], ip[11]]);
-        sum = update_cksum(sum, u16::from_be_bytes([ip[6], ip[7]]), 0);
-        ip[6] = 0;
-        ip[7] = 0;
-        let old = u16::from_be_bytes([ip[8], ip[9]]);
-        ip[8] = 255;
-        sum = update_cksum(sum, old, u16::from_be_bytes([ip[8], ip[9]]));
-        ip[10..12].copy_from_slice(&sum.to_be_bytes());
-        let new_dst = [ip[16], ip[17], ip[18], ip[19]];
-        let icmp = &mut d[th..];
-        let old = u16::from_be_bytes([icmp[0], icmp[1]]);
-        icmp[0] = 0;
-        icmp[1] = 0;
-        let mut csum = update_cksum(u16::from_be_bytes([icmp[2], icmp[3]]), old, 0);
-        if csum == 0 {
-            icmp[2] = 0;
-            icmp[3] = 0;
-            if icmp.iter().all(|&b| b == 0) {
-                csum = 0xffff;
-            }
-        }
-        icmp[2..4].copy_from_slice(&csum.to_be_bytes());
+        let new_dst = match split_headers(d, nh, th) {
+            Some((ip, icmp)) if !zero_csum => reply_fast(ip, icmp),
+            _ => reply_general(d, nh, th),
+        };
         p.anno.dst_ip = new_dst;
         p.anno.timestamp = now;
         p.anno.paint = 0;
         Verdict::Reply
     }
+}
+
+/// The 20-byte IP header at `nh` and the ICMP header at `th`, when they do not overlap.
+#[inline]
+fn split_headers(d: &mut [u8], nh: usize, th: usize) -> Option<(&mut [u8; 20], &mut [u8; 4])> {
+    if th < nh + 20 || th > d.len() {
+        return None;
+    }
+    let (head, rest) = d.split_at_mut(th);
+    let ip = head.get_mut(nh..nh + 20)?.try_into().ok()?;
+    let icmp = rest.first_chunk_mut::<4>()?;
+    Some((ip, icmp))
+}
+
+/// Turns the echo request into a reply on fixed-size headers (the ICMP checksum does not
+/// become zero); returns the new destination address.
+#[inline]
+fn reply_fast(ip: &mut [u8; 20], icmp: &mut [u8; 4]) -> [u8; 4] {
+    let src = [ip[12], ip[13], ip[14], ip[15]];
+    let dst = [ip[16], ip[17], ip[18], ip[19]];
+    ip[12..16].copy_from_slice(&dst);
+    ip[16..20].copy_from_slice(&src);
+    let mut sum = u16::from_be_bytes([ip[10], ip[11]]);
+    sum = update_cksum(sum, u16::from_be_bytes([ip[6], ip[7]]), 0);
+    ip[6] = 0;
+    ip[7] = 0;
+    let old = u16::from_be_bytes([ip[8], ip[9]]);
+    ip[8] = 255;
+    sum = update_cksum(sum, old, u16::from_be_bytes([ip[8], ip[9]]));
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    let old = u16::from_be_bytes([icmp[0], icmp[1]]);
+    let csum = update_cksum(u16::from_be_bytes([icmp[2], icmp[3]]), old, 0);
+    *icmp = [0, 0, (csum >> 8) as u8, csum as u8];
+    src
+}
+
+/// Turns the echo request into a reply for any header layout; returns the new destination.
+fn reply_general(d: &mut [u8], nh: usize, th: usize) -> [u8; 4] {
+    let ip = &mut d[nh..];
+    let (src, dst) = ip[12..20].split_at_mut(4);
+    src.swap_with_slice(dst);
+    let mut sum = u16::from_be_bytes([ip[10], ip[11]]);
+    sum = update_cksum(sum, u16::from_be_bytes([ip[6], ip[7]]), 0);
+    ip[6] = 0;
+    ip[7] = 0;
+    let old = u16::from_be_bytes([ip[8], ip[9]]);
+    ip[8] = 255;
+    sum = update_cksum(sum, old, u16::from_be_bytes([ip[8], ip[9]]));
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    let new_dst = [ip[16], ip[17], ip[18], ip[19]];
+    let icmp = &mut d[th..];
+    let old = u16::from_be_bytes([icmp[0], icmp[1]]);
+    icmp[0] = 0;
+    icmp[1] = 0;
+    let mut csum = update_cksum(u16::from_be_bytes([icmp[2], icmp[3]]), old, 0);
+    if csum == 0 {
+        icmp[2] = 0;
+        icmp[3] = 0;
+        if icmp.iter().all(|&b| b == 0) {
+            csum = 0xffff;
+        }
+    }
+    icmp[2..4].copy_from_slice(&csum.to_be_bytes());
+    new_dst
 }
 
 impl Element for ICMPPingResponder {
