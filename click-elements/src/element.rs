@@ -21,6 +21,23 @@ pub type Batch = Vec<Packet>;
 /// Burst size used when an element is not told otherwise.
 pub const DEFAULT_BURST: usize = 32;
 
+/// Applies `keep` to every packet of `batch` in order and removes those it rejects, keeping
+/// the order of the rest (like `Vec::retain_mut`, with one call site so that `keep` is
+/// inlined into the loop).
+#[inline(always)]
+pub fn retain_batch(batch: &mut Batch, mut keep: impl FnMut(&mut Packet) -> bool) {
+    let mut kept = 0;
+    for i in 0..batch.len() {
+        if keep(&mut batch[i]) {
+            if kept != i {
+                batch.swap(kept, i);
+            }
+            kept += 1;
+        }
+    }
+    batch.truncate(kept);
+}
+
 /// How a port moves packets: the upstream element pushes, the downstream element pulls, or
 /// either (decided by what it is connected to).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

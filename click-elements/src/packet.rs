@@ -87,38 +87,37 @@ struct PoolShared {
 }
 
 impl PoolShared {
-    /// A unique buffer holding a copy of `bytes`, from the free list when possible.
+    /// A unique buffer filled by `fill` (which starts from an empty vector), from the free
+    /// list when possible.
     fn take(self: &Rc<Self>, fill: impl FnOnce(&mut Vec<u8>)) -> Rc<Buffer> {
-        let recycled = self.free.borrow_mut().pop();
-        let mut buf = match recycled {
-            Some(buf) => {
+        let recycled = self
+            .free
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut free| free.pop());
+        if let Some(mut buf) = recycled {
+            // Free buffers are never shared.
+            if let Some(b) = Rc::get_mut(&mut buf) {
                 self.reused.set(self.reused.get() + 1);
-                buf
-            }
-            None => {
-                self.allocated.set(self.allocated.get() + 1);
-                Rc::new(Buffer {
-                    bytes: Vec::new(),
-                    pool: Rc::downgrade(self),
-                })
-            }
-        };
-        match Rc::get_mut(&mut buf) {
-            Some(b) => {
                 b.bytes.clear();
                 fill(&mut b.bytes);
-                buf
-            }
-            // Free buffers are never shared; should one be, make a fresh one.
-            None => {
-                let mut bytes = Vec::new();
-                fill(&mut bytes);
-                Rc::new(Buffer {
-                    bytes,
-                    pool: Rc::downgrade(self),
-                })
+                return buf;
             }
         }
+        self.allocated.set(self.allocated.get() + 1);
+        let mut bytes = Vec::new();
+        fill(&mut bytes);
+        Rc::new(Buffer {
+            bytes,
+            pool: Rc::downgrade(self),
+        })
+    }
+
+    /// A unique buffer holding a copy of `bytes` (the lazy copy), from the free list when
+    /// possible.
+    #[inline]
+    fn copy_of(self: &Rc<Self>, bytes: &[u8]) -> Rc<Buffer> {
+        self.take(|to| to.extend_from_slice(bytes))
     }
 
     /// Moves the (unique) buffer in `slot` back to the free list.
@@ -280,33 +279,31 @@ impl Packet {
     }
 
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
-    #[inline]
+    #[inline(always)]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
-        &mut self.buffer_mut()[start..end]
-    }
-
-    /// The whole (unique) buffer, copying it first if it is shared.
-    #[inline]
-    fn buffer_mut(&mut self) -> &mut Vec<u8> {
         if Rc::get_mut(&mut self.buf).is_none() {
             self.unshare();
         }
-        &mut Rc::make_mut(&mut self.buf).bytes
+        let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
+        match Rc::get_mut(&mut self.buf) {
+            Some(b) => &mut b.bytes[start..end],
+            // Not reached: `unshare` leaves the buffer unique.
+            None => &mut [],
+        }
     }
 
     /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
-    #[cold]
     #[inline(never)]
     fn unshare(&mut self) {
-        if let Some(pool) = self.buf.pool.upgrade() {
-            let source = &self.buf.bytes;
-            self.buf = pool.take(|bytes| bytes.extend_from_slice(source));
-        }
+        self.buf = match self.buf.pool.upgrade() {
+            Some(pool) => pool.copy_of(&self.buf.bytes),
+            None => Buffer::unpooled(self.buf.bytes.clone()),
+        };
     }
 
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
     /// Uses the headroom when it suffices; otherwise reallocates with fresh headroom.
+    #[inline]
     pub fn push_front(&mut self, n: usize) -> &mut [u8] {
         if n > self.offset as usize {
             self.reallocate(n + DEFAULT_HEADROOM, 0);
@@ -352,6 +349,8 @@ impl Packet {
 
     /// Copies the data into a fresh buffer with `extra_head` more headroom and `extra_tail` more
     /// tailroom; header annotations keep pointing at the same bytes.
+    #[cold]
+    #[inline(never)]
     fn reallocate(&mut self, extra_head: usize, extra_tail: usize) {
         let headroom = self.offset as usize + extra_head;
         let len = self.len as usize;

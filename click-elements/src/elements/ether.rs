@@ -5,7 +5,9 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_ether, parse_u64, Args};
-use crate::element::{Batch, ConfigureContext, Element, Platform, PullContext, PushContext};
+use crate::element::{
+    retain_batch, Batch, ConfigureContext, Element, Platform, PullContext, PushContext,
+};
 use crate::elements::net::{be16, fmt_ether, parse_u16, ETHERTYPE_IP, ETHERTYPE_IP6, ETHER_LEN};
 use crate::packet::Packet;
 
@@ -19,15 +21,19 @@ pub struct EtherMirror {
 
 impl EtherMirror {
     /// Swaps the addresses of `p` in place; false when it must be dropped.
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet) -> bool {
-        if p.len() < 12 {
+        // Read before the (possibly copying) write, then store both addresses at once.
+        let Some(&h) = p.data().first_chunk::<12>() else {
             self.drops += 1;
             return false;
+        };
+        let mut mirrored = [0u8; 12];
+        mirrored[..6].copy_from_slice(&h[6..]);
+        mirrored[6..].copy_from_slice(&h[..6]);
+        if let Some(d) = p.data_mut().first_chunk_mut::<12>() {
+            *d = mirrored;
         }
-        let d = p.data_mut();
-        let (dst, rest) = d.split_at_mut(6);
-        dst.swap_with_slice(&mut rest[..6]);
         true
     }
 }
@@ -44,7 +50,7 @@ impl Element for EtherMirror {
     }
 
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        batch.retain_mut(|p| self.action(p));
+        retain_batch(batch, |p| self.action(p));
         ctx.output_batch(0, batch);
     }
 

@@ -6,8 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::{parse_bool, parse_ip, parse_ip_prefix, parse_u64, split_words, Args};
-use crate::element::{Batch, ConfigureContext, Element, PullContext, PushContext};
-use crate::elements::net::{be16, bytes4, in_cksum, update_cksum};
+use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
+use crate::elements::net::{be16, bytes4, header20_cksum_ok, in_cksum, update_cksum};
 use crate::packet::{Packet, Timestamp};
 
 /// Why CheckIPHeader rejected a packet.
@@ -119,31 +119,26 @@ impl Default for CheckIPHeader {
 }
 
 impl CheckIPHeader {
+    /// The common case on a fixed-size array: a valid 20-byte header without options, no
+    /// source address list. Gives the IP total length and destination address, or `None` to
+    /// let [`CheckIPHeader::check`] decide.
+    #[inline(always)]
+    fn check_fast(&self, data: &[u8]) -> Option<(usize, [u8; 4])> {
+        let ip = data.get(self.offset..)?;
+        let h = ip.first_chunk::<20>()?;
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        let valid = h[0] == 0x45
+            && self.bad_src.is_empty()
+            && len <= ip.len()
+            && len >= 20
+            && (!self.checksum || header20_cksum_ok(h));
+        valid.then(|| (len, [h[16], h[17], h[18], h[19]]))
+    }
+
     /// Validates `data`; on success returns the IP total length and destination address.
-    #[inline]
+    #[inline(never)]
     fn check(&self, data: &[u8]) -> Result<(usize, [u8; 4]), Reason> {
         let ip = data.get(self.offset..).unwrap_or(&[]);
-        // Fast path: a 20-byte header without options, checked on a fixed-size array.
-        if let Some(h) = ip.first_chunk::<20>() {
-            if h[0] == 0x45 {
-                let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
-                if len > ip.len() || len < 20 {
-                    return Err(Reason::BadLength);
-                }
-                if self.checksum && in_cksum(h) != 0 {
-                    return Err(Reason::BadChecksum);
-                }
-                let src = [h[12], h[13], h[14], h[15]];
-                let dst = [h[16], h[17], h[18], h[19]];
-                if !self.bad_src.is_empty()
-                    && self.bad_src.contains(&src)
-                    && !self.good_dst.contains(&dst)
-                {
-                    return Err(Reason::BadSource);
-                }
-                return Ok((len, dst));
-            }
-        }
         let plen = ip.len();
         let (Some(&vhl), Some(len), Some(src), Some(dst)) =
             (ip.first(), be16(ip, 2), bytes4(ip, 12), bytes4(ip, 16))
@@ -172,9 +167,13 @@ impl CheckIPHeader {
 
     /// Checks a packet in place: `Ok` to go on; `Err` to reject, with the reason to report
     /// (the first failure, every one with `VERBOSE`) or `None` (already counted).
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet) -> Result<(), Option<Reason>> {
-        match self.check(p.data()) {
+        let checked = match self.check_fast(p.data()) {
+            Some(ok) => Ok(ok),
+            None => self.check(p.data()),
+        };
+        match checked {
             Ok((len, dst)) => {
                 p.set_network_header(self.offset);
                 p.truncate(self.offset + len);
@@ -283,7 +282,7 @@ impl Element for CheckIPHeader {
             return;
         }
         let name = ctx.element_name();
-        batch.retain_mut(|p| match self.action(p) {
+        retain_batch(batch, |p| match self.action(p) {
             Ok(()) => true,
             Err(report) => {
                 if let Some(reason) = report {
@@ -357,12 +356,41 @@ pub struct ICMPPingResponder {
 }
 
 impl ICMPPingResponder {
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, now: Timestamp) -> Verdict {
         let Some(nh) = p.network_header_offset() else {
             self.drops += 1;
             return Verdict::Drop;
         };
+        // Fast path: the reply headers are computed from the bytes as they are (the buffer may
+        // still be shared) and written with one store after the lazy copy, so nothing is read
+        // back from the fresh copy.
+        let fast = p
+            .data()
+            .get(nh..)
+            .and_then(|ip| ip.first_chunk::<28>())
+            .and_then(echo_reply_fast);
+        if let Some(reply) = fast {
+            if let Some(h) = p
+                .data_mut()
+                .get_mut(nh..)
+                .and_then(|ip| ip.first_chunk_mut::<24>())
+            {
+                *h = reply;
+            }
+            p.anno.dst_ip = [reply[16], reply[17], reply[18], reply[19]];
+            p.anno.timestamp = now;
+            p.anno.paint = 0;
+            return Verdict::Reply;
+        }
+        self.action_general(p, nh, now)
+    }
+
+    /// [`ICMPPingResponder::action`] for IP options, short packets, non-echo packets and
+    /// replies whose checksum becomes zero.
+    #[cold]
+    #[inline(never)]
+    fn action_general(&mut self, p: &mut Packet, nh: usize, now: Timestamp) -> Verdict {
         let data = p.data();
         let Some(&vhl) = data.get(nh) else {
             self.drops += 1;
@@ -378,56 +406,50 @@ impl ICMPPingResponder {
             self.drops += 1;
             return Verdict::Drop;
         }
-        // A checksum that becomes zero needs the general path's all-zero-message rule.
-        let zero_csum = update_cksum(
-            u16::from_be_bytes([data[th + 2], data[th + 3]]),
-            u16::from_be_bytes([data[th], data[th + 1]]),
-            0,
-        ) == 0;
-        let d = p.data_mut();
-        let new_dst = match split_headers(d, nh, th) {
-            Some((ip, icmp)) if !zero_csum => reply_fast(ip, icmp),
-            _ => reply_general(d, nh, th),
-        };
-        p.anno.dst_ip = new_dst;
+        p.anno.dst_ip = reply_general(p.data_mut(), nh, th);
         p.anno.timestamp = now;
         p.anno.paint = 0;
         Verdict::Reply
     }
 }
 
-/// The 20-byte IP header at `nh` and the ICMP header at `th`, when they do not overlap.
+/// The echo reply for an IP header without options followed by an ICMP echo request (`h`:
+/// the 20-byte IP header and the first 8 ICMP bytes): the 24 bytes that replace the IP header
+/// and the ICMP type, code and checksum. Addresses swapped, fragment field cleared, TTL 255,
+/// type and code 0, both checksums updated incrementally (RFC 1624) as Click does. `None` for
+/// anything else, or when the ICMP checksum would become zero (see [`reply_general`]).
 #[inline]
-fn split_headers(d: &mut [u8], nh: usize, th: usize) -> Option<(&mut [u8; 20], &mut [u8; 4])> {
-    if th < nh + 20 || th > d.len() {
+fn echo_reply_fast(h: &[u8; 28]) -> Option<[u8; 24]> {
+    if h[0] & 0x0f != 5 || h[9] != 1 || h[20] != 8 {
         return None;
     }
-    let (head, rest) = d.split_at_mut(th);
-    let ip = head.get_mut(nh..nh + 20)?.try_into().ok()?;
-    let icmp = rest.first_chunk_mut::<4>()?;
-    Some((ip, icmp))
+    // One's-complement sums do not depend on byte order: the words are summed as they lie in
+    // memory and stored back the same way.
+    let not_word = |i: usize| u32::from(!u16::from_ne_bytes([h[i], h[i + 1]]));
+    // ~(~HC + ~m + m') for the fragment word (to 0) and the TTL/protocol word (TTL to 255).
+    let ttl_proto = u32::from(u16::from_ne_bytes([255, h[9]]));
+    let ip_sum = fold_complement(not_word(10) + not_word(6) + not_word(8) + ttl_proto);
+    // The ICMP type/code word becomes 0.
+    let icmp_sum = fold_complement(not_word(22) + not_word(20));
+    if icmp_sum == 0 {
+        return None;
+    }
+    let mut r = [0u8; 24];
+    r[..6].copy_from_slice(&h[..6]);
+    r[8] = 255;
+    r[9] = h[9];
+    r[10..12].copy_from_slice(&ip_sum.to_ne_bytes());
+    r[12..16].copy_from_slice(&h[16..20]);
+    r[16..20].copy_from_slice(&h[12..16]);
+    r[22..24].copy_from_slice(&icmp_sum.to_ne_bytes());
+    Some(r)
 }
 
-/// Turns the echo request into a reply on fixed-size headers (the ICMP checksum does not
-/// become zero); returns the new destination address.
+/// `!` of the one's-complement fold of `sum` (at most four 16-bit terms) to 16 bits.
 #[inline]
-fn reply_fast(ip: &mut [u8; 20], icmp: &mut [u8; 4]) -> [u8; 4] {
-    let src = [ip[12], ip[13], ip[14], ip[15]];
-    let dst = [ip[16], ip[17], ip[18], ip[19]];
-    ip[12..16].copy_from_slice(&dst);
-    ip[16..20].copy_from_slice(&src);
-    let mut sum = u16::from_be_bytes([ip[10], ip[11]]);
-    sum = update_cksum(sum, u16::from_be_bytes([ip[6], ip[7]]), 0);
-    ip[6] = 0;
-    ip[7] = 0;
-    let old = u16::from_be_bytes([ip[8], ip[9]]);
-    ip[8] = 255;
-    sum = update_cksum(sum, old, u16::from_be_bytes([ip[8], ip[9]]));
-    ip[10..12].copy_from_slice(&sum.to_be_bytes());
-    let old = u16::from_be_bytes([icmp[0], icmp[1]]);
-    let csum = update_cksum(u16::from_be_bytes([icmp[2], icmp[3]]), old, 0);
-    *icmp = [0, 0, (csum >> 8) as u8, csum as u8];
-    src
+fn fold_complement(sum: u32) -> u16 {
+    let s = (sum & 0xffff) + (sum >> 16);
+    !((s + (s >> 16)) as u16)
 }
 
 /// Turns the echo request into a reply for any header layout; returns the new destination.
@@ -500,7 +522,7 @@ impl Element for ICMPPingResponder {
             return;
         }
         let now = ctx.now();
-        batch.retain_mut(|p| self.action(p, now) == Verdict::Reply);
+        retain_batch(batch, |p| self.action(p, now) == Verdict::Reply);
         ctx.output_batch(0, batch);
     }
 
@@ -752,6 +774,36 @@ mod tests {
         let got = u16::from_be_bytes([out.data()[36], out.data()[37]]);
         let reference = u16::from_be_bytes([fixed.data()[36], fixed.data()[37]]);
         assert_eq!(got.wrapping_sub(reference), 0xdeadu16.wrapping_sub(good));
+    }
+
+    /// The fixed-size fast path writes exactly what the general path writes.
+    #[test]
+    fn fast_reply_matches_general_reply() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut fast = 0;
+        for round in 0..5000 {
+            let mut h = [0u8; 28];
+            for b in h.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            if round % 7 == 0 {
+                // Words that are all ones or zeros exercise the one's-complement edges.
+                h[6..12].fill(if round % 2 == 0 { 0xff } else { 0 });
+            }
+            h[0] = 0x45;
+            h[9] = 1;
+            h[20] = 8;
+            let mut general = h;
+            reply_general(&mut general, 0, 20);
+            if let Some(reply) = echo_reply_fast(&h) {
+                fast += 1;
+                assert_eq!(reply[..], general[..24], "{h:?}");
+            }
+        }
+        assert!(fast > 4990, "{fast}");
     }
 
     #[test]

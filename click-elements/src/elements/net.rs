@@ -81,6 +81,21 @@ pub fn in_cksum(data: &[u8]) -> u16 {
     !ones_sum(data)
 }
 
+/// True when the 20-byte header `h` (an IPv4 header without options) holds a valid Internet
+/// checksum: the same answer as `in_cksum(h) == 0`, on a fixed-size array.
+#[inline]
+pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
+    // A sum of native-endian words is the byte-swapped big-endian sum, and 0xffff (the sum of
+    // a valid header) is its own byte swap.
+    let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
+    let s = w(0) + w(4) + w(8) + w(12) + w(16);
+    let s = (s & 0xffff_ffff) + (s >> 32);
+    let s = (s & 0xffff) + (s >> 16);
+    let s = (s & 0xffff) + (s >> 16);
+    let s = (s & 0xffff) + (s >> 16);
+    s == 0xffff
+}
+
 /// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,
 /// eqn. 3: `~(~HC + ~m + m')`).
 pub fn update_cksum(sum: u16, old: u16, new: u16) -> u16 {
@@ -148,6 +163,29 @@ mod tests {
         let updated = update_cksum(sum, old, new);
         hdr[10..12].copy_from_slice(&updated.to_be_bytes());
         assert_eq!(in_cksum(&hdr), 0);
+        assert!(header20_cksum_ok(&hdr));
+        // The fixed-size check agrees with in_cksum, including the sums that fold to 0xffff
+        // from all-zero and all-ones headers.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for round in 0..2000 {
+            let mut h = [0u8; 20];
+            for b in h.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = match round {
+                    0 => 0,
+                    1 => 0xff,
+                    _ => x as u8,
+                };
+            }
+            if round % 2 == 0 {
+                h[10..12].fill(0);
+                let sum = in_cksum(&h);
+                h[10..12].copy_from_slice(&sum.to_be_bytes());
+            }
+            assert_eq!(header20_cksum_ok(&h), in_cksum(&h) == 0, "{h:?}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
-use crate::element::{Batch, ConfigureContext, Element, PullContext, PushContext};
+use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{be16, parse_u16, ETHERTYPE_8021Q, ETHER_LEN};
 use crate::packet::Packet;
 
@@ -54,7 +54,7 @@ impl Default for VLANEncap {
 
 impl VLANEncap {
     /// Tags `p` in place; false when it must be dropped.
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet) -> bool {
         let tci = if self.use_anno {
             p.anno.vlan_tci
@@ -70,14 +70,19 @@ impl VLANEncap {
             p.set_network_header(ETHER_LEN);
             return true;
         }
-        if p.len() < 12 {
+        // The addresses are read before the write (which may copy a shared buffer); the new
+        // 16-byte header is stored at once.
+        let Some(&macs) = p.data().first_chunk::<12>() else {
             self.drops += 1;
             return false;
+        };
+        let mut header = [0u8; 16];
+        header[..12].copy_from_slice(&macs);
+        header[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
+        header[14..16].copy_from_slice(&tci.to_be_bytes());
+        if let Some(d) = p.push_front(4).first_chunk_mut::<16>() {
+            *d = header;
         }
-        let data = p.push_front(4);
-        data.copy_within(4..16, 0);
-        data[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
-        data[14..16].copy_from_slice(&tci.to_be_bytes());
         p.set_mac_header(0);
         p.set_network_header(ETHER_LEN + 4);
         true
@@ -122,7 +127,7 @@ impl Element for VLANEncap {
     }
 
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        batch.retain_mut(|p| self.action(p));
+        retain_batch(batch, |p| self.action(p));
         ctx.output_batch(0, batch);
     }
 
@@ -183,21 +188,26 @@ impl Default for VLANDecap {
 
 impl VLANDecap {
     /// Untags `p` in place; false when it must be dropped.
-    #[inline]
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet) -> bool {
-        let Some(proto) = be16(p.data(), 12) else {
+        let data = p.data();
+        let Some(proto) = be16(data, 12) else {
             self.drops += 1;
             return false;
         };
         let mut tci = 0;
         if proto == self.ethertype {
-            let Some(t) = be16(p.data(), 14) else {
+            let Some(&h) = data.first_chunk::<16>() else {
                 self.drops += 1;
                 return false;
             };
-            tci = t;
-            p.data_mut().copy_within(0..12, 4);
+            tci = u16::from_be_bytes([h[14], h[15]]);
+            // Moving the addresses 4 bytes up leaves the same buffer as Click's memmove; they
+            // are read before the write, which may copy a shared buffer.
             p.pull_front(4);
+            if let Some(d) = p.data_mut().first_chunk_mut::<12>() {
+                d.copy_from_slice(&h[..12]);
+            }
         }
         p.set_mac_header(0);
         p.set_network_header(ETHER_LEN);
@@ -228,7 +238,7 @@ impl Element for VLANDecap {
     }
 
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        batch.retain_mut(|p| self.action(p));
+        retain_batch(batch, |p| self.action(p));
         ctx.output_batch(0, batch);
     }
 
