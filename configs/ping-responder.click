@@ -1,6 +1,8 @@
 // ClickOS seed use case: a ping and ARP responder on device 0.
 // Answers ARP requests for $SIP with $SMAC and ICMP echo requests addressed to anyone.
-define($SIP 10.10.0.3, $SMAC 00:15:17:15:5d:75);
+// Addresses are set for the Xen rig (tools/rig): dom0 has 10.0.0.1/24 on xenbr0, the guest
+// is 10.0.0.2 with the vif MAC of tests/rig/net.cfg (the guest passes its real vif MAC as $SMAC).
+define($SIP 10.0.0.2, $SMAC 00:16:3e:00:00:02);
 
 FromDevice(0) -> c :: Classifier(12/0806 20/0001, 12/0806 20/0002, 12/0800, -);
 sink :: ToDevice(0);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test of clickos-rs: formatting, lints, host unit/integration tests, and the
-# guest's boot tests under a real Xen in QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on
+# guest's boot and network tests under a real Xen in QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on
 # a machine without the rig; tools/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,5 +18,7 @@ if [ -n "${CLICKOS_SKIP_BOOT_TESTS:-}" ]; then
 else
     echo "== guest boot tests under Xen (tools/rig)"
     ./tests/rig/boot-tests.sh
+    echo "== guest network tests under Xen (tools/rig)"
+    ./tests/rig/net-tests.sh
 fi
 echo "test: all passed"

@@ -18,6 +18,9 @@ use crate::lang::{FlatConfig, FlatConnection};
 use crate::packet::{Packet, PacketPool, Timestamp};
 use crate::registry::Registry;
 
+/// Packets each output batch has room for from the start: a default burst.
+const SCRATCH_BATCH_CAPACITY: usize = crate::element::DEFAULT_BURST;
+
 /// A parsed `port_count` range for one side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct PortRange {
@@ -218,7 +221,12 @@ impl Router {
         // Configure, then initialize.
         let pool = PacketPool::default();
         for slot in &mut slots {
-            *slot.scratch.get_mut() = (0..slot.outputs.len()).map(|_| Batch::new()).collect();
+            // Full-size batches from the start: batches are swapped along the graph, so one
+            // that grew would hand its capacity on and the heap would creep up for a long
+            // time (until every batch has met a full burst) before settling.
+            *slot.scratch.get_mut() = (0..slot.outputs.len())
+                .map(|_| Batch::with_capacity(SCRATCH_BATCH_CAPACITY))
+                .collect();
             let ctx = ConfigureContext {
                 name: &slot.name,
                 ninputs: slot.inputs.len(),

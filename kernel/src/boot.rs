@@ -3,10 +3,11 @@
 
 use crate::arch::x86_64::traps;
 use crate::cmdline::{Options, Selftest};
+use crate::net::{self, ShutdownRequest};
 use crate::selftest;
 use crate::xen::abi::{StartInfo, VIRQ_TIMER};
 use crate::xen::platform::XenPlatform;
-use crate::xen::{console, events, hypercall, mm, shared_info, shutdown, time};
+use crate::xen::{console, events, hypercall, mm, shared_info, shutdown, store, time};
 use crate::VERSION;
 use core::panic::PanicInfo;
 use log::{error, info, warn};
@@ -88,8 +89,33 @@ pub fn start(si: &'static StartInfo) -> ! {
     check_memory();
 
     let mut platform = XenPlatform::new(timer_port);
-    match opts.selftest {
-        Selftest::Sched => match selftest::sched_selftest(&mut platform) {
+    let mut selftest = opts.selftest;
+    if selftest == Selftest::Auto {
+        let mut store = store::client(si);
+        match store.directory(0, "device/vif") {
+            Ok(vifs) if !vifs.is_empty() => {
+                match net::guest::run(store, &vifs, &mut platform) {
+                    Some(ShutdownRequest::Reboot) => {
+                        info!("rebooting");
+                        shutdown::reboot()
+                    }
+                    Some(ShutdownRequest::Poweroff) => {}
+                    None => {
+                        error!("network function failed");
+                        shutdown::crash()
+                    }
+                }
+                info!("powering off");
+                shutdown::poweroff()
+            }
+            Ok(_) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => warn!("xenstore: listing device/vif: {e}"),
+        }
+        selftest = Selftest::Sched;
+    }
+    match selftest {
+        Selftest::Auto | Selftest::Sched => match selftest::sched_selftest(&mut platform) {
             Ok(report) => {
                 for w in &report.wakeups {
                     info!(

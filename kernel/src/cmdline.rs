@@ -3,7 +3,9 @@
 /// What the guest does after booting, selected with `selftest=` on the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Selftest {
-    /// Run the scheduler self-test and power off (the default).
+    /// The default: run the network function when the domain has vifs, else `Sched`.
+    Auto,
+    /// Run the scheduler self-test and power off.
     Sched,
     /// Panic with a known message: the domain must crash with it on the console.
     Panic,
@@ -25,7 +27,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
-            selftest: Selftest::Sched,
+            selftest: Selftest::Auto,
             idle_secs: 5,
         }
     }
@@ -91,6 +93,8 @@ mod tests {
     #[test]
     fn selftests_and_idle_secs() {
         assert_eq!(Options::parse("selftest=panic").0.selftest, Selftest::Panic);
+        assert_eq!(Options::parse("selftest=sched").0.selftest, Selftest::Sched);
+        assert_eq!(Options::parse("").0.selftest, Selftest::Auto);
         assert_eq!(Options::parse("selftest=fault").0.selftest, Selftest::Fault);
         let (o, u) = Options::parse("  selftest=idle   idle_secs=7 ");
         assert_eq!(o.selftest, Selftest::Idle);

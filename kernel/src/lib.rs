@@ -17,9 +17,11 @@ pub mod arch;
 pub mod boot;
 pub mod cmdline;
 pub mod mm;
+pub mod net;
 pub mod sched;
 pub mod selftest;
 pub mod xen;
+pub mod xenstore;
 
 /// The kernel's version, printed in the boot banner.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -22,8 +22,40 @@ pub enum Wait {
     Until(Nanos),
     /// Run again once this event channel has fired.
     Event(Port),
+    /// Run again once any of these event channels has fired or the deadline (if any) passed.
+    Any(PortSet, Option<Nanos>),
     /// The task is finished and is dropped.
     Done,
+}
+
+/// Up to [`PortSet::CAPACITY`] event channels a task waits on together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PortSet {
+    ports: [Port; PortSet::CAPACITY],
+    len: u8,
+}
+
+impl PortSet {
+    /// The most ports a set holds.
+    pub const CAPACITY: usize = 8;
+
+    /// Adds `port`; returns false (and leaves the set unchanged) when it is full.
+    pub fn insert(&mut self, port: Port) -> bool {
+        if self.ports().contains(&port) {
+            return true;
+        }
+        let Some(slot) = self.ports.get_mut(self.len as usize) else {
+            return false;
+        };
+        *slot = port;
+        self.len += 1;
+        true
+    }
+
+    /// The ports.
+    pub fn ports(&self) -> &[Port] {
+        &self.ports[..self.len as usize]
+    }
 }
 
 /// A unit of cooperative work.
@@ -119,6 +151,18 @@ impl Scheduler {
                 Wait::Yield => Some(0),
                 Wait::Event(port) if platform.take_event(port) => Some(0),
                 Wait::Until(t) if t <= now => Some(t),
+                Wait::Any(ports, deadline) => {
+                    // Take every pending port of the set (the task looks at all of them).
+                    let mut fired = false;
+                    for &p in ports.ports() {
+                        fired |= platform.take_event(p);
+                    }
+                    if fired || deadline.is_some_and(|t| t <= now) {
+                        Some(0)
+                    } else {
+                        None
+                    }
+                }
                 _ => None,
             };
             if let Some(key) = key {
@@ -142,18 +186,18 @@ impl Scheduler {
             .slots
             .iter()
             .filter_map(|s| match s.wait {
-                Wait::Until(t) => Some(t),
+                Wait::Until(t) | Wait::Any(_, Some(t)) => Some(t),
                 _ => None,
             })
             .min();
-        let ports: Vec<Port> = self
-            .slots
-            .iter()
-            .filter_map(|s| match s.wait {
-                Wait::Event(p) => Some(p),
-                _ => None,
-            })
-            .collect();
+        let mut ports: Vec<Port> = Vec::new();
+        for s in &self.slots {
+            match s.wait {
+                Wait::Event(p) => ports.push(p),
+                Wait::Any(set, _) => ports.extend_from_slice(set.ports()),
+                _ => {}
+            }
+        }
         self.stats.blocks += 1;
         platform.block(deadline, &ports);
     }
@@ -236,6 +280,59 @@ pub(crate) mod tests {
                 Wait::Event(self.port)
             }
         }
+    }
+
+    struct AnyWaiter {
+        runs: u32,
+        log: Rc<RefCell<Vec<&'static str>>>,
+    }
+
+    impl Task for AnyWaiter {
+        fn name(&self) -> &'static str {
+            "any"
+        }
+        fn run(&mut self, now: Nanos) -> Wait {
+            self.runs += 1;
+            match self.runs {
+                1 => {
+                    let mut set = PortSet::default();
+                    assert!(set.insert(3) && set.insert(9) && set.insert(9));
+                    assert_eq!(set.ports(), &[3, 9]);
+                    Wait::Any(set, Some(now + 1_000))
+                }
+                2 => {
+                    self.log.borrow_mut().push("woke");
+                    Wait::Any(PortSet::default(), Some(now + 50))
+                }
+                _ => Wait::Done,
+            }
+        }
+    }
+
+    #[test]
+    fn any_waits_on_several_ports_and_a_deadline() {
+        let log = Rc::new(RefCell::new(Vec::new()));
+        let mut s = Scheduler::new();
+        s.spawn(Box::new(AnyWaiter {
+            runs: 0,
+            log: log.clone(),
+        }));
+        let mut p = FakePlatform {
+            event_at: Some((200, 9)),
+            ..FakePlatform::default()
+        };
+        s.run(&mut p);
+        assert_eq!(
+            p.blocks,
+            vec![(Some(1_000), vec![3, 9]), (Some(250), vec![])]
+        );
+        assert_eq!(*log.borrow(), vec!["woke"]);
+        assert_eq!(p.now, 250);
+        let mut full = PortSet::default();
+        for port in 0..PortSet::CAPACITY as u32 {
+            assert!(full.insert(port));
+        }
+        assert!(!full.insert(99));
     }
 
     #[test]

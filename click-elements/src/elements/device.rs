@@ -62,6 +62,8 @@ impl Element for FromDevice {
         if let Some(b) = args.read_p("BURST", parse_burst) {
             self.burst = b;
         }
+        // Room for a whole burst now, so the data path never grows it.
+        self.batch = Batch::with_capacity(self.burst);
         Ok(())
     }
 
@@ -155,6 +157,8 @@ impl Element for ToDevice {
         if let Some(b) = args.read_p("BURST", parse_burst) {
             self.burst = b;
         }
+        // Room for a whole burst now, so the data path never grows it.
+        self.batch = Batch::with_capacity(self.burst);
         self.pull_input = ctx.input_processing.first() == Some(&Processing::Pull);
         Ok(())
     }

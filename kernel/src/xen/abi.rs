@@ -260,3 +260,84 @@ impl StartInfo {
         self.magic.starts_with(b"xen-3.0-x86_64")
     }
 }
+
+/// `__HYPERVISOR_grant_table_op`.
+pub const HYPERVISOR_GRANT_TABLE_OP: usize = 20;
+/// `GNTTABOP_setup_table`.
+pub const GNTTABOP_SETUP_TABLE: u64 = 2;
+/// `GTF_permit_access`: the grantee may map or copy the frame.
+pub const GTF_PERMIT_ACCESS: u16 = 1;
+/// `GTF_readonly`: read-only access.
+pub const GTF_READONLY: u16 = 1 << 2;
+/// `GTF_reading`: the grantee is reading the frame.
+pub const GTF_READING: u16 = 1 << 3;
+/// `GTF_writing`: the grantee is writing the frame.
+pub const GTF_WRITING: u16 = 1 << 4;
+/// `GNTTAB_NR_RESERVED_ENTRIES`: references the toolstack uses (console, xenstore).
+pub const GNTTAB_NR_RESERVED_ENTRIES: u32 = 8;
+/// `EVTCHNOP_close`.
+pub const EVTCHNOP_CLOSE: u64 = 3;
+/// `EVTCHNOP_alloc_unbound`.
+pub const EVTCHNOP_ALLOC_UNBOUND: u64 = 6;
+/// `SHUTDOWN_reboot`.
+pub const SHUTDOWN_REBOOT: u32 = 1;
+
+/// `struct grant_entry_v1`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GrantEntryV1 {
+    /// `GTF_*` flags; written last when granting.
+    pub flags: u16,
+    /// The domain being granted access.
+    pub domid: u16,
+    /// The machine frame granted.
+    pub frame: u32,
+}
+const _: () = assert!(core::mem::size_of::<GrantEntryV1>() == 8);
+
+/// `struct gnttab_setup_table`.
+#[repr(C)]
+pub struct GnttabSetupTable {
+    /// `DOMID_SELF`.
+    pub dom: u16,
+    /// Frames wanted.
+    pub nr_frames: u32,
+    /// Out: `GNTST_*` status.
+    pub status: i16,
+    /// Guest handle of the array receiving the frames' MFNs.
+    pub frame_list: *mut u64,
+}
+const _: () = assert!(core::mem::size_of::<GnttabSetupTable>() == 24);
+const _: () = assert!(core::mem::offset_of!(GnttabSetupTable, frame_list) == 16);
+
+/// `struct evtchn_alloc_unbound`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EvtchnAllocUnbound {
+    /// `DOMID_SELF`.
+    pub dom: u16,
+    /// The domain that may bind the port.
+    pub remote_dom: u16,
+    /// Out: the port.
+    pub port: u32,
+}
+const _: () = assert!(core::mem::size_of::<EvtchnAllocUnbound>() == 8);
+
+/// `struct xenstore_domain_interface` (io/xs_wire.h).
+#[repr(C)]
+pub struct XenstoreInterface {
+    /// Requests (guest to xenstored).
+    pub req: [u8; 1024],
+    /// Replies and watch events (xenstored to guest).
+    pub rsp: [u8; 1024],
+    /// Request consumer index (xenstored).
+    pub req_cons: u32,
+    /// Request producer index (guest).
+    pub req_prod: u32,
+    /// Response consumer index (guest).
+    pub rsp_cons: u32,
+    /// Response producer index (xenstored).
+    pub rsp_prod: u32,
+}
+const _: () = assert!(core::mem::offset_of!(XenstoreInterface, req_cons) == 2048);
+const _: () = assert!(core::mem::offset_of!(XenstoreInterface, rsp_prod) == 2060);

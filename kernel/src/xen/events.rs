@@ -92,3 +92,39 @@ pub fn set_timer(deadline: u64) -> Result<(), Errno> {
     // SAFETY: set_timer_op takes a plain integer.
     check(unsafe { hypercall(HYPERVISOR_SET_TIMER_OP, deadline, 0, 0, 0, 0) }).map(|_| ())
 }
+
+/// Allocates a port that domain `remote` may bind to (masked: the guest polls).
+pub fn alloc_unbound(remote: u16) -> Result<u32, Errno> {
+    let mut op = EvtchnAllocUnbound {
+        dom: DOMID_SELF as u16,
+        remote_dom: remote,
+        port: 0,
+    };
+    evtchn_op(EVTCHNOP_ALLOC_UNBOUND, &mut op)?;
+    mask(op.port);
+    Ok(op.port)
+}
+
+/// Closes `port`.
+pub fn close(port: u32) -> Result<(), Errno> {
+    let mut op = EvtchnPort { port };
+    evtchn_op(EVTCHNOP_CLOSE, &mut op).map(|_| ())
+}
+
+/// Event channels as netfront's platform.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct XenEventChannel;
+
+impl netfront::EventChannel for XenEventChannel {
+    fn alloc_unbound(&mut self, remote: netfront::DomId) -> Result<u32, netfront::PlatformError> {
+        alloc_unbound(remote).map_err(|e| netfront::PlatformError::Failed(e.0 as i32))
+    }
+
+    fn notify(&mut self, port: u32) {
+        send(port);
+    }
+
+    fn close(&mut self, port: u32) {
+        let _ = close(port);
+    }
+}

@@ -31,3 +31,8 @@ pub fn poweroff() -> ! {
 pub fn crash() -> ! {
     shutdown(SHUTDOWN_CRASH)
 }
+
+/// Reboots the domain (xl reports reason `reboot`).
+pub fn reboot() -> ! {
+    shutdown(SHUTDOWN_REBOOT)
+}

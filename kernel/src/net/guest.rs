@@ -1,0 +1,344 @@
+//! The network function on Xen: netfront devices as the router's `NetDevice`s, the task that
+//! runs the router and sleeps on the devices' event channels, and the `xl shutdown` path.
+
+use super::{ping_responder, Burst, ShutdownRequest, TrafficMeter};
+use crate::sched::{Nanos, PortSet, Scheduler, Task, Wait};
+use crate::xen::events::XenEventChannel;
+use crate::xen::grant::GrantTable;
+use crate::xen::platform::XenPlatform;
+use crate::xen::store::StoreRing;
+use crate::xen::{mm, time};
+use crate::xenstore::Client;
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use click_elements::device::NetDevice;
+use click_elements::element::{Batch, Platform};
+use click_elements::packet::{Packet, PacketPool, Timestamp};
+use click_elements::Router;
+use core::cell::Cell;
+use log::{error, info, warn};
+use netfront::{Config, Netfront, RxBuffer};
+
+/// Receive pages and transmit buffers per vif (an 8 MiB guest has a 4 MiB heap).
+pub const VIF_CONFIG: Config = Config {
+    rx_buffers: 64,
+    tx_buffers: 64,
+    transaction_attempts: 16,
+};
+/// Headroom in front of a received frame's copy.
+const HEADROOM: usize = 64;
+/// The largest frame without scatter-gather (Ethernet header + 1500-byte MTU).
+const MAX_FRAME: usize = 1514;
+/// Packet buffers made ahead per vif, at full size, so traffic needs no heap allocation.
+const PREWARM: usize = 64;
+/// Router rounds per task run before the scheduler gets a look in.
+const ROUNDS: usize = 64;
+/// A burst of traffic ends after this long without packets; it is then reported.
+const QUIET_NS: Nanos = 1_000_000_000;
+/// The watch token of `control/shutdown`.
+const SHUTDOWN_TOKEN: &str = "shutdown";
+
+/// A netfront device as a Click `NetDevice`. Received frames are copied once into a pool
+/// packet (the netfront page goes straight back to the ring).
+pub struct Vif {
+    nf: Netfront<XenEventChannel>,
+    pool: PacketPool,
+    rx: Vec<RxBuffer>,
+}
+
+impl Vif {
+    fn new(nf: Netfront<XenEventChannel>) -> Vif {
+        let pool = PacketPool::new(4 * PREWARM);
+        let frame = [0u8; MAX_FRAME];
+        let warm: Vec<Packet> = (0..PREWARM)
+            .map(|_| pool.packet(HEADROOM, &frame, 0))
+            .collect();
+        drop(warm);
+        Vif {
+            nf,
+            pool,
+            rx: Vec::with_capacity(VIF_CONFIG.rx_buffers.into()),
+        }
+    }
+}
+
+impl NetDevice for Vif {
+    fn receive_burst(&mut self, into: &mut Batch, max: usize) -> usize {
+        let n = self.nf.receive(&mut self.rx, max);
+        for buf in self.rx.drain(..) {
+            into.push(self.pool.packet(HEADROOM, buf.data(), 0));
+        }
+        n
+    }
+
+    fn transmit_burst(&mut self, batch: &mut Batch) -> usize {
+        let n = self
+            .nf
+            .transmit(batch.iter().map(|p| p.data()))
+            .min(batch.len());
+        batch.drain(..n);
+        n
+    }
+
+    fn mac_address(&self) -> [u8; 6] {
+        self.nf.mac()
+    }
+}
+
+/// The router's platform: the vifs, the console, the clock.
+pub struct Devices {
+    vifs: Vec<Vif>,
+}
+
+impl Platform for Devices {
+    fn chatter(&mut self, line: &str) {
+        info!("{line}");
+    }
+
+    fn print(&mut self, line: &str) {
+        info!("{line}");
+    }
+
+    fn now(&self) -> Timestamp {
+        let ns = time::now();
+        Timestamp {
+            sec: ns / 1_000_000_000,
+            nsec: (ns % 1_000_000_000) as u32,
+        }
+    }
+
+    fn device(&mut self, n: usize) -> Option<&mut dyn NetDevice> {
+        self.vifs.get_mut(n).map(|v| v as &mut dyn NetDevice)
+    }
+}
+
+impl Devices {
+    fn rx_packets(&self) -> u64 {
+        self.vifs.iter().map(|v| v.nf.stats().rx_packets).sum()
+    }
+
+    fn tx_packets(&self) -> u64 {
+        self.vifs.iter().map(|v| v.nf.stats().tx_packets).sum()
+    }
+}
+
+/// The network function: router, devices, XenStore, grants, and what was asked at the end.
+struct NetFunction {
+    router: Option<Router>,
+    devices: Devices,
+    store: Client<StoreRing>,
+    grants: GrantTable,
+    meter: TrafficMeter,
+    tx_at_burst_start: u64,
+    outcome: Rc<Cell<Option<ShutdownRequest>>>,
+}
+
+impl NetFunction {
+    /// Heap in use and free, and the free packet buffers of every pool, on one line.
+    fn memory(&self) -> String {
+        let (used, free) = mm::heap_usage();
+        let mut pools = String::new();
+        let mut total = 0;
+        for (i, v) in self.devices.vifs.iter().enumerate() {
+            let s = v.pool.stats();
+            total += s.free;
+            pools += &format!("vif{i} {} of {}, ", s.free, s.allocated);
+        }
+        if let Some(r) = &self.router {
+            let s = r.pool_stats();
+            total += s.free;
+            pools += &format!("router {} of {}", s.free, s.allocated);
+        }
+        format!(
+            "heap used {used} B, free {free} B; free buffers {total} ({pools}); grants {}; xenstore events queued {}",
+            self.grants.in_use(),
+            self.store.queued_events()
+        )
+    }
+
+    fn report_burst(&mut self, b: Burst) {
+        let tx = self.devices.tx_packets();
+        info!(
+            "net: burst: {} packets in {}.{:03} s = {} pps received, {} sent; {}",
+            b.packets,
+            b.duration / 1_000_000_000,
+            b.duration / 1_000_000 % 1_000,
+            b.pps(),
+            tx.wrapping_sub(self.tx_at_burst_start),
+            self.memory()
+        );
+        self.tx_at_burst_start = tx;
+    }
+
+    /// Looks at `control/shutdown` when its watch fired.
+    fn shutdown_requested(&mut self) -> Option<ShutdownRequest> {
+        let mut asked = None;
+        while self
+            .store
+            .take_event_where(|t| t == SHUTDOWN_TOKEN)
+            .is_some()
+        {
+            match self.store.read(0, "control/shutdown") {
+                Ok(v) => asked = asked.or(ShutdownRequest::parse(&v)),
+                Err(e) if e.is_not_found() => {}
+                Err(e) => warn!("net: reading control/shutdown: {e}"),
+            }
+        }
+        if asked.is_some() {
+            // Acknowledge, as Linux does: the toolstack sees the request was taken.
+            if let Err(e) = self.store.write(0, "control/shutdown", "") {
+                warn!("net: clearing control/shutdown: {e}");
+            }
+        }
+        asked
+    }
+
+    fn finish(&mut self, req: ShutdownRequest) {
+        info!("net: shutdown requested ({req:?}): stopping the router");
+        let rx = self.devices.rx_packets();
+        let tx = self.devices.tx_packets();
+        info!(
+            "net: totals: {rx} packets received, {tx} sent; {}",
+            self.memory()
+        );
+        self.router = None;
+        for (i, vif) in core::mem::take(&mut self.devices.vifs)
+            .into_iter()
+            .enumerate()
+        {
+            let (stats, outcome) = vif.nf.disconnect(&mut self.store, &mut self.grants);
+            match outcome {
+                Ok(()) => info!(
+                    "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}",
+                    stats.rx_packets,
+                    stats.tx_packets,
+                    stats.rx_bad_id + stats.rx_bad_length + stats.tx_bad_id + stats.tx_bad_status,
+                    stats.leaked_pages
+                ),
+                Err(e) => warn!("net: vif{i} disconnect: {e:?}"),
+            }
+        }
+        self.outcome.set(Some(req));
+    }
+}
+
+impl Task for NetFunction {
+    fn name(&self) -> &'static str {
+        "netfunction"
+    }
+
+    fn run(&mut self, now: Nanos) -> Wait {
+        if let Some(req) = self.shutdown_requested() {
+            self.finish(req);
+            return Wait::Done;
+        }
+        let mut worked = false;
+        if let Some(router) = &self.router {
+            for _ in 0..ROUNDS {
+                if router.run_tasks_once(&mut self.devices).worked {
+                    worked = true;
+                } else {
+                    break;
+                }
+            }
+        }
+        let rx = self.devices.rx_packets();
+        if let Some(burst) = self.meter.observe(now, rx) {
+            self.report_burst(burst);
+        }
+        if worked {
+            return Wait::Yield;
+        }
+        // About to sleep: take back finished transmit buffers (otherwise their responses
+        // would count as work forever), then ask every backend for an event on its next
+        // response.
+        let mut ports = PortSet::default();
+        for vif in &mut self.devices.vifs {
+            vif.nf.tx_room();
+            if vif.nf.arm_events() {
+                return Wait::Yield;
+            }
+            ports.insert(vif.nf.port());
+        }
+        ports.insert(self.store.transport().port());
+        Wait::Any(ports, self.meter.deadline())
+    }
+}
+
+/// Connects every `device/vif/N`, runs the built-in ping responder on them until
+/// `control/shutdown` asks to stop, disconnects, and returns what was asked.
+pub fn run(
+    mut store: Client<StoreRing>,
+    vif_ids: &[String],
+    platform: &mut XenPlatform,
+) -> Option<ShutdownRequest> {
+    let mut grants = match GrantTable::setup() {
+        Ok(g) => g,
+        Err(e) => {
+            error!("net: grant table setup failed: {e:?}");
+            return None;
+        }
+    };
+    let mut ids: Vec<u32> = vif_ids.iter().filter_map(|s| s.parse().ok()).collect();
+    ids.sort_unstable();
+    let mut vifs = Vec::new();
+    for id in ids {
+        let node = format!("device/vif/{id}");
+        let t0 = time::now();
+        match Netfront::connect(&node, VIF_CONFIG, &mut store, &mut grants, XenEventChannel) {
+            Ok(nf) => {
+                info!(
+                    "net: vif{} ({node}) connected in {} ms: mac {}, backend {} (domain {}), event channel {}",
+                    vifs.len(),
+                    (time::now() - t0) / 1_000_000,
+                    super::mac_text(nf.mac()),
+                    nf.backend(),
+                    nf.backend_id(),
+                    nf.port()
+                );
+                vifs.push(Vif::new(nf));
+            }
+            Err(e) => error!("net: {node}: connect failed: {e:?}"),
+        }
+    }
+    store.forget_change_watches();
+    if let Err(e) = store.watch("control/shutdown", SHUTDOWN_TOKEN) {
+        error!("net: cannot watch control/shutdown: {e}");
+    }
+    let mac = vifs.first().map(|v| v.nf.mac());
+    let router = match ping_responder(mac) {
+        Ok(r) => r,
+        Err(diags) => {
+            error!("net: ping-responder.click does not load:\n{diags}");
+            return None;
+        }
+    };
+    let outcome = Rc::new(Cell::new(None));
+    let nf = NetFunction {
+        router: Some(router),
+        devices: Devices { vifs },
+        store,
+        grants,
+        meter: TrafficMeter::new(QUIET_NS),
+        tx_at_burst_start: 0,
+        outcome: outcome.clone(),
+    };
+    info!(
+        "net: ping responder running on {} vif(s), {} elements; {}",
+        nf.devices.vifs.len(),
+        nf.router.as_ref().map_or(0, |r| r.len()),
+        nf.memory()
+    );
+    let mut sched = Scheduler::new();
+    sched.spawn(Box::new(nf));
+    sched.run(platform);
+    info!(
+        "net: scheduler: {} task runs, {} blocks",
+        sched.stats().runs,
+        sched.stats().blocks
+    );
+    outcome.get()
+}
