@@ -5,7 +5,7 @@
 //! shared buffer copies it (Click's `uniqueify`, "lazy copy"). Pushing a header into the headroom
 //! never reallocates when there is room.
 
-use alloc::rc::{Rc, Weak};
+use alloc::rc::Rc;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
@@ -49,19 +49,18 @@ pub struct Annotations {
 }
 
 /// Storage shared between clones of a packet.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Buffer {
     bytes: Vec<u8>,
-    /// The pool the buffer returns to when its last packet is dropped (dangling: none).
-    pool: Weak<PoolShared>,
+    /// The pool the buffer returns to when its last packet is dropped (none: it is freed).
+    /// A buffer waiting in a pool's free list holds none, so there is no reference cycle, and
+    /// a pool lives as long as a buffer of it is in use.
+    pool: Option<Rc<PoolShared>>,
 }
 
 impl Buffer {
     fn unpooled(bytes: Vec<u8>) -> Rc<Buffer> {
-        Rc::new(Buffer {
-            bytes,
-            pool: Weak::new(),
-        })
+        Rc::new(Buffer { bytes, pool: None })
     }
 }
 
@@ -79,8 +78,6 @@ pub struct PoolStats {
 #[derive(Debug)]
 struct PoolShared {
     free: RefCell<Vec<Rc<Buffer>>>,
-    /// Stands in for a buffer moved back into the pool by a dropping packet.
-    placeholder: Rc<Buffer>,
     max_free: usize,
     allocated: Cell<u64>,
     reused: Cell<u64>,
@@ -99,6 +96,7 @@ impl PoolShared {
             // Free buffers are never shared.
             if let Some(b) = Rc::get_mut(&mut buf) {
                 self.reused.set(self.reused.get() + 1);
+                b.pool = Some(Rc::clone(self));
                 b.bytes.clear();
                 fill(&mut b.bytes);
                 return buf;
@@ -109,7 +107,7 @@ impl PoolShared {
         fill(&mut bytes);
         Rc::new(Buffer {
             bytes,
-            pool: Rc::downgrade(self),
+            pool: Some(Rc::clone(self)),
         })
     }
 
@@ -120,12 +118,13 @@ impl PoolShared {
         self.take(|to| to.extend_from_slice(bytes))
     }
 
-    /// Moves the (unique) buffer in `slot` back to the free list.
+    /// Puts a buffer whose last packet was dropped (and whose pool reference was taken out)
+    /// on the free list, or frees it when the list is full.
     #[inline]
-    fn give_back(&self, slot: &mut Rc<Buffer>) {
+    fn give_back(&self, buf: Rc<Buffer>) {
         if let Ok(mut free) = self.free.try_borrow_mut() {
             if free.len() < self.max_free {
-                free.push(core::mem::replace(slot, self.placeholder.clone()));
+                free.push(buf);
             }
         }
     }
@@ -151,7 +150,6 @@ impl PacketPool {
         PacketPool {
             shared: Rc::new(PoolShared {
                 free: RefCell::new(Vec::new()),
-                placeholder: Buffer::unpooled(Vec::new()),
                 max_free,
                 allocated: Cell::new(0),
                 reused: Cell::new(0),
@@ -199,7 +197,8 @@ fn header_position(start: u32, offset: usize) -> u32 {
 /// never exceed 4 GiB) and absent header annotations are a sentinel rather than an `Option`.
 #[derive(Clone, Debug)]
 pub struct Packet {
-    buf: Rc<Buffer>,
+    /// The buffer; `None` only while the packet is being dropped.
+    buf: Option<Rc<Buffer>>,
     offset: u32,
     len: u32,
     /// Buffer offset of the MAC header, or [`NO_HEADER`].
@@ -226,7 +225,7 @@ impl Packet {
 
     fn from_buffer(buf: Rc<Buffer>, offset: usize, len: usize) -> Packet {
         Packet {
-            buf,
+            buf: Some(buf),
             offset: offset as u32,
             len: len as u32,
             mac_header: NO_HEADER,
@@ -245,7 +244,16 @@ impl Packet {
     #[inline]
     pub fn data(&self) -> &[u8] {
         let start = self.offset as usize;
-        &self.buf.bytes[start..start + self.len as usize]
+        &self.bytes()[start..start + self.len as usize]
+    }
+
+    /// The whole buffer (empty only while the packet is being dropped).
+    #[inline(always)]
+    fn bytes(&self) -> &[u8] {
+        match &self.buf {
+            Some(b) => &b.bytes,
+            None => &[],
+        }
     }
 
     /// Length of the packet data in bytes.
@@ -269,23 +277,23 @@ impl Packet {
     /// Bytes available after the data.
     #[inline]
     pub fn tailroom(&self) -> usize {
-        self.buf.bytes.len() - self.offset as usize - self.len as usize
+        self.bytes().len() - self.offset as usize - self.len as usize
     }
 
     /// True when no other packet shares this one's buffer.
     #[inline]
     pub fn is_unique(&self) -> bool {
-        Rc::strong_count(&self.buf) == 1
+        self.buf.as_ref().is_some_and(|b| Rc::strong_count(b) == 1)
     }
 
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
     #[inline(always)]
     pub fn data_mut(&mut self) -> &mut [u8] {
-        if Rc::get_mut(&mut self.buf).is_none() {
+        if self.buf.as_mut().and_then(Rc::get_mut).is_none() {
             self.unshare();
         }
         let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
-        match Rc::get_mut(&mut self.buf) {
+        match self.buf.as_mut().and_then(Rc::get_mut) {
             Some(b) => &mut b.bytes[start..end],
             // Not reached: `unshare` leaves the buffer unique.
             None => &mut [],
@@ -295,10 +303,12 @@ impl Packet {
     /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
     #[inline(never)]
     fn unshare(&mut self) {
-        self.buf = match self.buf.pool.upgrade() {
-            Some(pool) => pool.copy_of(&self.buf.bytes),
-            None => Buffer::unpooled(self.buf.bytes.clone()),
-        };
+        if let Some(buf) = &self.buf {
+            self.buf = Some(match &buf.pool {
+                Some(pool) => pool.copy_of(&buf.bytes),
+                None => Buffer::unpooled(buf.bytes.clone()),
+            });
+        }
     }
 
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
@@ -365,8 +375,8 @@ impl Packet {
         };
         self.mac_header = shift(self.mac_header);
         self.network_header = shift(self.network_header);
-        let pool = self.buf.pool.clone();
-        self.buf = Rc::new(Buffer { bytes, pool });
+        let pool = self.buf.as_ref().and_then(|b| b.pool.clone());
+        self.buf = Some(Rc::new(Buffer { bytes, pool }));
         self.offset = headroom as u32;
     }
 
@@ -422,18 +432,23 @@ impl Packet {
 
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
     pub fn headroom_bytes(&self) -> &[u8] {
-        &self.buf.bytes[..self.offset as usize]
+        &self.bytes()[..self.offset as usize]
     }
 }
 
 impl Drop for Packet {
+    /// Returns the buffer to its pool when this was its last packet. The pool reference is
+    /// moved out of the buffer rather than cloned, and nothing stands in for the buffer: no
+    /// reference count changes but the buffer's own.
     #[inline]
     fn drop(&mut self) {
-        if Rc::strong_count(&self.buf) == 1 {
-            if let Some(pool) = self.buf.pool.upgrade() {
-                pool.give_back(&mut self.buf);
-            }
-        }
+        let Some(mut buf) = self.buf.take() else {
+            return;
+        };
+        let Some(pool) = Rc::get_mut(&mut buf).and_then(|b| b.pool.take()) else {
+            return;
+        };
+        pool.give_back(buf);
     }
 }
 
@@ -455,9 +470,9 @@ mod tests {
     #[test]
     fn push_uses_headroom_without_reallocating() {
         let mut p = Packet::with_room(8, &[5, 6], 0);
-        let before = Rc::as_ptr(&p.buf);
+        let before = p.buf.as_ref().map(Rc::as_ptr);
         p.push_front(4).copy_from_slice(&[1, 2, 3, 4, 5, 6]);
-        assert_eq!(Rc::as_ptr(&p.buf), before);
+        assert_eq!(p.buf.as_ref().map(Rc::as_ptr), before);
         assert_eq!(p.data(), &[1, 2, 3, 4, 5, 6]);
         assert_eq!(p.headroom(), 4);
     }

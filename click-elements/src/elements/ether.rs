@@ -23,16 +23,20 @@ impl EtherMirror {
     /// Swaps the addresses of `p` in place; false when it must be dropped.
     #[inline(always)]
     fn action(&mut self, p: &mut Packet) -> bool {
-        // Read before the (possibly copying) write, then store both addresses at once.
-        let Some(&h) = p.data().first_chunk::<12>() else {
+        // Read before the (possibly copying) write, as two words kept in registers; written
+        // back as the same two words.
+        let Some(h) = p.data().first_chunk::<12>() else {
             self.drops += 1;
             return false;
         };
-        let mut mirrored = [0u8; 12];
-        mirrored[..6].copy_from_slice(&h[6..]);
-        mirrored[6..].copy_from_slice(&h[..6]);
+        let w0 = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+        let w1 = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
+        // Bytes 0-5 (destination) and 6-11 (source) change places.
+        let m0 = (w0 >> 48) | (u64::from(w1) << 16) | (w0 << 48);
+        let m1 = (w0 >> 16) as u32;
         if let Some(d) = p.data_mut().first_chunk_mut::<12>() {
-            *d = mirrored;
+            d[..8].copy_from_slice(&m0.to_le_bytes());
+            d[8..].copy_from_slice(&m1.to_le_bytes());
         }
         true
     }

@@ -378,7 +378,7 @@ impl ICMPPingResponder {
             {
                 *h = reply;
             }
-            p.anno.dst_ip = [reply[16], reply[17], reply[18], reply[19]];
+            p.anno.dst_ip.copy_from_slice(&reply[16..20]);
             p.anno.timestamp = now;
             p.anno.paint = 0;
             return Verdict::Reply;
@@ -436,8 +436,7 @@ fn echo_reply_fast(h: &[u8; 28]) -> Option<[u8; 24]> {
     }
     let mut r = [0u8; 24];
     r[..6].copy_from_slice(&h[..6]);
-    r[8] = 255;
-    r[9] = h[9];
+    r[8..10].copy_from_slice(&[255, 1]);
     r[10..12].copy_from_slice(&ip_sum.to_ne_bytes());
     r[12..16].copy_from_slice(&h[16..20]);
     r[16..20].copy_from_slice(&h[12..16]);
