@@ -164,49 +164,79 @@ fn table(rows: &[Row], o: &Options) -> String {
     t
 }
 
-/// A horizontal grouped bar chart of the medians.
-fn chart(rows: &[Row]) -> String {
+/// The packet rate Click must be beaten by on every configuration.
+const TARGET_RATIO: f64 = 3.0;
+
+/// A horizontal grouped bar chart of the medians: each clickos-rs bar is labelled with its
+/// ratio to Click and crossed by a dashed mark at three times Click's rate (the target).
+fn chart(rows: &[Row], o: &Options) -> String {
     let max = rows
         .iter()
-        .flat_map(|r| [Some(r.ours), r.click])
+        .flat_map(|r| [Some(r.ours), r.click.map(|c| c * TARGET_RATIO)])
         .flatten()
         .fold(1.0f64, f64::max);
     let (left, width, bar, gap) = (190.0, 520.0, 14.0, 12.0);
-    let height = 40.0 + rows.len() as f64 * (2.0 * bar + gap) + 30.0;
+    let height = 60.0 + rows.len() as f64 * (2.0 * bar + gap) + 10.0;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{height}\" \
          font-family=\"sans-serif\" font-size=\"12\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"20\" font-size=\"14\">Packet rate, Mpps (median; one core)</text>\n\
-         <rect x=\"{left}\" y=\"28\" width=\"10\" height=\"10\" fill=\"#d9822b\"/>\
-         <text x=\"{l2}\" y=\"37\">clickos-rs</text>\n\
-         <rect x=\"{l3}\" y=\"28\" width=\"10\" height=\"10\" fill=\"#5c7cfa\"/>\
-         <text x=\"{l4}\" y=\"37\">Click 2.1</text>\n",
-        w = left + width + 80.0,
+         <text x=\"10\" y=\"20\" font-size=\"14\">Packet rate, Mpps: median of {runs} runs of \
+         {packets} packets, one core</text>\n\
+         <rect x=\"{left}\" y=\"30\" width=\"10\" height=\"10\" fill=\"#d9822b\"/>\
+         <text x=\"{l2}\" y=\"39\">clickos-rs (ratio to Click)</text>\n\
+         <rect x=\"{l3}\" y=\"30\" width=\"10\" height=\"10\" fill=\"#5c7cfa\"/>\
+         <text x=\"{l4}\" y=\"39\">Click 2.1</text>\n\
+         <line x1=\"{l5}\" y1=\"28\" x2=\"{l5}\" y2=\"42\" stroke=\"black\" \
+         stroke-dasharray=\"3,2\"/><text x=\"{l6}\" y=\"39\">3x Click (target)</text>\n",
+        w = left + width + 110.0,
+        runs = o.runs,
+        packets = o.packets,
         l2 = left + 14.0,
-        l3 = left + 100.0,
-        l4 = left + 114.0,
+        l3 = left + 200.0,
+        l4 = left + 214.0,
+        l5 = left + 300.0,
+        l6 = left + 306.0,
     );
     for (i, r) in rows.iter().enumerate() {
-        let y = 50.0 + i as f64 * (2.0 * bar + gap);
+        let y = 60.0 + i as f64 * (2.0 * bar + gap);
         svg.push_str(&format!(
             "<text x=\"10\" y=\"{}\">{}</text>\n",
             y + bar + 3.0,
             r.name
         ));
-        for (k, (value, colour)) in [(Some(r.ours), "#d9822b"), (r.click, "#5c7cfa")]
-            .into_iter()
-            .enumerate()
+        let ours_label = match r.click {
+            Some(c) => format!("{:.2} ({:.1}x)", r.ours, r.ours / c),
+            None => format!("{:.2}", r.ours),
+        };
+        let click_label = r.click.map(|c| format!("{c:.2}"));
+        for (k, (value, label, colour)) in [
+            (Some(r.ours), Some(ours_label), "#d9822b"),
+            (r.click, click_label, "#5c7cfa"),
+        ]
+        .into_iter()
+        .enumerate()
         {
-            let Some(v) = value else { continue };
+            let (Some(v), Some(label)) = (value, label) else {
+                continue;
+            };
             let yy = y + k as f64 * bar;
             let w = v / max * width;
             svg.push_str(&format!(
                 "<rect x=\"{left}\" y=\"{yy}\" width=\"{w:.1}\" height=\"{}\" fill=\"{colour}\"/>\
-                 <text x=\"{:.1}\" y=\"{:.1}\">{v:.2}</text>\n",
+                 <text x=\"{:.1}\" y=\"{:.1}\">{label}</text>\n",
                 bar - 2.0,
                 left + w + 4.0,
                 yy + bar - 4.0
+            ));
+        }
+        if let Some(c) = r.click {
+            let x = left + c * TARGET_RATIO / max * width;
+            svg.push_str(&format!(
+                "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"black\" \
+                 stroke-dasharray=\"3,2\"/>\n",
+                y - 2.0,
+                y + 2.0 * bar
             ));
         }
     }
@@ -252,7 +282,7 @@ fn run() -> Result<(), String> {
         std::fs::write(path, &t).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     if let Some(path) = &o.chart {
-        std::fs::write(path, chart(&rows)).map_err(|e| format!("{}: {e}", path.display()))?;
+        std::fs::write(path, chart(&rows, &o)).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }
