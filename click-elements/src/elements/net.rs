@@ -86,11 +86,9 @@ pub fn in_cksum(data: &[u8]) -> u16 {
 #[inline]
 pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
     // A sum of native-endian words is the byte-swapped big-endian sum, and 0xffff (the sum of
-    // a valid header) is its own byte swap.
-    let w = |i: usize| u64::from(u32::from_ne_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]));
-    let s = w(0) + w(4) + w(8) + w(12) + w(16);
-    let s = (s & 0xffff_ffff) + (s >> 32);
-    let s = (s & 0xffff) + (s >> 16);
+    // a valid header) is its own byte swap. Ten 16-bit words fit a u32 with room to spare.
+    let w = |i: usize| u32::from(u16::from_ne_bytes([h[i], h[i + 1]]));
+    let s = (w(0) + w(2) + w(4) + w(6) + w(8)) + (w(10) + w(12) + w(14) + w(16) + w(18));
     let s = (s & 0xffff) + (s >> 16);
     let s = (s & 0xffff) + (s >> 16);
     s == 0xffff
