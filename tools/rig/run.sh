@@ -12,6 +12,8 @@
 #   --kernel ELF       guest kernel for this and the following configs (default: the
 #                      config's kernel=, relative to the config's folder)
 #   --extra "ARGS"     replaces the config's extra= (the guest command line), this config only
+#   --ramdisk FILE     boot module for this config (default: the config's ramdisk=, relative
+#                      to the config's folder)
 #   --hook FILE        run in dom0 while the guest is created but paused, with its domid as $1
 #   --post-hook FILE   run in dom0 after unpause, with the domid as $1; stopped after the guest
 #                      is gone
@@ -23,11 +25,11 @@ out=$here/out
 usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0
-kernel="" extra="" hook="" posthook="" n=0
+kernel="" extra="" ramdisk="" hook="" posthook="" n=0
 work=$(mktemp -d /tmp/clickos-rig.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 add_guest() { # CONFIG
-    local cfg=$1 dir name k
+    local cfg=$1 dir name k rd
     [ -f "$cfg" ] || { echo "run.sh: no config $cfg" >&2; exit 2; }
     name=$(sed -n "s/^[[:space:]]*name[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$cfg" | head -1)
     [ -n "$name" ] || { echo "run.sh: $cfg has no name = \"...\"" >&2; exit 2; }
@@ -37,19 +39,29 @@ add_guest() { # CONFIG
         case $k in /*) ;; *) k=$(dirname "$cfg")/$k ;; esac
     fi
     [ -f "$k" ] || { echo "run.sh: no guest kernel $k for $cfg" >&2; exit 2; }
+    rd=$ramdisk
+    if [ -z "$rd" ]; then
+        rd=$(sed -n "s/^[[:space:]]*ramdisk[[:space:]]*=[[:space:]]*[\"']\([^\"']*\)[\"'].*/\1/p" "$cfg" | head -1)
+        case $rd in /* | "") ;; *) rd=$(dirname "$cfg")/$rd ;; esac
+    fi
+    [ -z "$rd" ] || [ -f "$rd" ] || { echo "run.sh: no ramdisk $rd for $cfg" >&2; exit 2; }
     n=$((n + 1))
     dir=$work/overlay/rig/guests/$(printf '%02d' "$n")
     mkdir -p "$dir"
     cp "$k" "$dir/kernel"
-    grep -v -E '^[[:space:]]*kernel[[:space:]]*=' "$cfg" >"$dir/guest.cfg"
+    grep -v -E '^[[:space:]]*(kernel|ramdisk)[[:space:]]*=' "$cfg" >"$dir/guest.cfg"
     echo "kernel = \"/rig/guests/$(basename "$dir")/kernel\"" >>"$dir/guest.cfg"
+    if [ -n "$rd" ]; then
+        cp "$rd" "$dir/ramdisk"
+        echo "ramdisk = \"/rig/guests/$(basename "$dir")/ramdisk\"" >>"$dir/guest.cfg"
+    fi
     if [ -n "$extra" ]; then
         sed -i '/^[[:space:]]*extra[[:space:]]*=/d' "$dir/guest.cfg"
         echo "extra = \"$extra\"" >>"$dir/guest.cfg"
     fi
     [ -n "$hook" ] && install -m 0755 "$hook" "$dir/hook.sh"
     [ -n "$posthook" ] && install -m 0755 "$posthook" "$dir/post-hook.sh"
-    extra="" hook="" posthook=""
+    extra="" ramdisk="" hook="" posthook=""
 }
 while [ $# -gt 0 ]; do
     case $1 in
@@ -60,6 +72,7 @@ while [ $# -gt 0 ]; do
     --shell) shell=1; shift ;;
     --kernel) kernel=$2; shift 2 ;;
     --extra) extra=$2; shift 2 ;;
+    --ramdisk) ramdisk=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
     --post-hook) posthook=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
