@@ -70,18 +70,22 @@ impl VLANEncap {
             p.set_network_header(ETHER_LEN);
             return true;
         }
-        // The addresses are read before the write (which may copy a shared buffer); the new
-        // 16-byte header is stored at once.
-        let Some(&macs) = p.data().first_chunk::<12>() else {
+        // The addresses are read before the write (which may copy a shared buffer) as two
+        // words, which stay whole if they are spilled across the copy (no store-forwarding
+        // stall), and stored back 4 bytes earlier, followed by the tag.
+        let Some(h) = p.data().first_chunk::<12>() else {
             self.drops += 1;
             return false;
         };
-        let mut header = [0u8; 16];
-        header[..12].copy_from_slice(&macs);
-        header[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
-        header[14..16].copy_from_slice(&tci.to_be_bytes());
+        let w0 = u64::from_ne_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+        let w1 = u32::from_ne_bytes([h[8], h[9], h[10], h[11]]);
+        let [t0, t1] = self.ethertype.to_be_bytes();
+        let [c0, c1] = tci.to_be_bytes();
+        let tag = u32::from_ne_bytes([t0, t1, c0, c1]);
         if let Some(d) = p.push_front(4).first_chunk_mut::<16>() {
-            *d = header;
+            d[..8].copy_from_slice(&w0.to_ne_bytes());
+            d[8..12].copy_from_slice(&w1.to_ne_bytes());
+            d[12..].copy_from_slice(&tag.to_ne_bytes());
         }
         p.set_mac_header(0);
         p.set_network_header(ETHER_LEN + 4);
@@ -197,16 +201,20 @@ impl VLANDecap {
         };
         let mut tci = 0;
         if proto == self.ethertype {
-            let Some(&h) = data.first_chunk::<16>() else {
+            let Some(h) = data.first_chunk::<16>() else {
                 self.drops += 1;
                 return false;
             };
             tci = u16::from_be_bytes([h[14], h[15]]);
-            // Moving the addresses 4 bytes up leaves the same buffer as Click's memmove; they
-            // are read before the write, which may copy a shared buffer.
+            // Moving the addresses 4 bytes up leaves the same buffer as Click's memmove. They
+            // are read before the write (which may copy a shared buffer) as two words, which
+            // stay whole if they are spilled across the copy (no store-forwarding stall).
+            let w0 = u64::from_ne_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
+            let w1 = u32::from_ne_bytes([h[8], h[9], h[10], h[11]]);
             p.pull_front(4);
             if let Some(d) = p.data_mut().first_chunk_mut::<12>() {
-                d.copy_from_slice(&h[..12]);
+                d[..8].copy_from_slice(&w0.to_ne_bytes());
+                d[8..].copy_from_slice(&w1.to_ne_bytes());
             }
         }
         p.set_mac_header(0);
