@@ -10,7 +10,8 @@ const USAGE: &str = "\
 usage: click-bench [--runs R] [--packets N] [--core C] [--click PATH] [--configs DIR]
                    [--chart FILE.svg] [--markdown FILE.md]
 
-  --runs R        runs per configuration and driver; the median is reported (default 5)
+  --runs R        runs per configuration and driver (the drivers alternate); the median
+                  is reported (default 5)
   --packets N     packets per run, passed as N=... (default 20000000)
   --core C        pin every run to CPU C with taskset (default 1)
   --click PATH    also run Click's userlevel driver at PATH for a side-by-side ratio
@@ -118,16 +119,27 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-/// Median rate in Mpps over `o.runs` runs, and the largest peak memory seen.
-fn measure(driver: &Path, config: &Path, o: &Options) -> Result<(f64, Option<u64>), String> {
-    let mut rates = Vec::new();
-    let mut peak = None;
+/// Runs `config` `o.runs` times with `ours` and, when given, as many times with `click`,
+/// alternating so that both drivers meet the same machine conditions. Gives the median rates
+/// in Mpps and the largest peak memory of `ours`.
+fn measure(
+    ours: &Path,
+    click: Option<&Path>,
+    config: &Path,
+    o: &Options,
+) -> Result<(f64, Option<f64>, Option<u64>), String> {
+    let rate = |r: &Run| r.packets as f64 / r.seconds / 1e6;
+    let (mut our_rates, mut click_rates, mut peak) = (Vec::new(), Vec::new(), None);
     for _ in 0..o.runs {
-        let r = run_once(driver, config, o)?;
-        rates.push(r.packets as f64 / r.seconds / 1e6);
+        let r = run_once(ours, config, o)?;
+        our_rates.push(rate(&r));
         peak = peak.max(r.peak_kib);
+        if let Some(click) = click {
+            click_rates.push(rate(&run_once(click, config, o)?));
+        }
     }
-    Ok((median(rates), peak))
+    let click = (!click_rates.is_empty()).then(|| median(click_rates));
+    Ok((median(our_rates), click, peak))
 }
 
 /// One configuration's result.
@@ -140,10 +152,17 @@ struct Row {
 
 fn table(rows: &[Row], o: &Options) -> String {
     let mut t = format!(
-        "Median of {} runs of {} packets, pinned to CPU {}.\n\n\
+        "Median of {} runs of {} packets{}, pinned to CPU {}.\n\n\
          | configuration | clickos-rs Mpps | ns/packet | Click Mpps | ratio | peak memory |\n\
          |---|---:|---:|---:|---:|---:|\n",
-        o.runs, o.packets, o.core
+        o.runs,
+        o.packets,
+        if o.click.is_some() {
+            " (clickos-rs and Click alternating)"
+        } else {
+            ""
+        },
+        o.core
     );
     for r in rows {
         let (click, ratio) = match r.click {
@@ -264,11 +283,7 @@ fn run() -> Result<(), String> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         eprintln!("click-bench: {name}");
-        let (rate, peak_kib) = measure(&ours, config, &o)?;
-        let click = match &o.click {
-            Some(c) => Some(measure(c, config, &o)?.0),
-            None => None,
-        };
+        let (rate, click, peak_kib) = measure(&ours, o.click.as_deref(), config, &o)?;
         rows.push(Row {
             name,
             ours: rate,
@@ -288,6 +303,10 @@ fn run() -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
