@@ -9,6 +9,8 @@ use crate::xen::abi::{StartInfo, VIRQ_TIMER};
 use crate::xen::platform::XenPlatform;
 use crate::xen::{console, events, hypercall, mm, shared_info, shutdown, store, time};
 use crate::VERSION;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::panic::PanicInfo;
 use log::{error, info, warn};
 
@@ -28,6 +30,26 @@ impl core::fmt::Display for Millis {
             (self.0 / 1_000) % 1_000
         )
     }
+}
+
+/// The configuration to run at boot: the boot module (xl `ramdisk=`) if there is one, else
+/// `click=` on the command line.
+fn boot_config(si: &StartInfo, opts: &Options<'_>) -> Option<net::guest::BootConfig> {
+    if let Some(module) = mm::boot_module(si) {
+        match core::str::from_utf8(module) {
+            Ok(text) => {
+                return Some(net::guest::BootConfig {
+                    text: String::from(text.trim_end_matches('\0')),
+                    origin: "ramdisk",
+                })
+            }
+            Err(e) => error!("the boot module is not a text configuration: {e}"),
+        }
+    }
+    opts.click.map(|text| net::guest::BootConfig {
+        text: String::from(text),
+        origin: "command line",
+    })
 }
 
 /// Boots the guest with the start_info Xen passed at entry.
@@ -92,9 +114,19 @@ pub fn start(si: &'static StartInfo) -> ! {
     let mut selftest = opts.selftest;
     if selftest == Selftest::Auto {
         let mut store = store::client(si);
-        match store.directory(0, "device/vif") {
-            Ok(vifs) if !vifs.is_empty() => {
-                match net::guest::run(store, &vifs, &mut platform) {
+        let boot_config = boot_config(si, &opts);
+        let vifs = match store.directory(0, "device/vif") {
+            Ok(vifs) => vifs,
+            Err(e) if e.is_not_found() => Vec::new(),
+            Err(e) => {
+                warn!("xenstore: listing device/vif: {e}");
+                Vec::new()
+            }
+        };
+        match (vifs, boot_config) {
+            (vifs, None) if vifs.is_empty() => {}
+            (vifs, boot_config) => {
+                match net::guest::run(store, &vifs, boot_config, &mut platform) {
                     Some(ShutdownRequest::Reboot) => {
                         info!("rebooting");
                         shutdown::reboot()
@@ -108,9 +140,6 @@ pub fn start(si: &'static StartInfo) -> ! {
                 info!("powering off");
                 shutdown::poweroff()
             }
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => warn!("xenstore: listing device/vif: {e}"),
         }
         selftest = Selftest::Sched;
     }

@@ -16,6 +16,7 @@ pub mod arch;
 #[cfg(target_os = "none")]
 pub mod boot;
 pub mod cmdline;
+pub mod control;
 pub mod mm;
 pub mod net;
 pub mod sched;

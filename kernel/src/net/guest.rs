@@ -1,7 +1,9 @@
-//! The network function on Xen: netfront devices as the router's `NetDevice`s, the task that
-//! runs the router and sleeps on the devices' event channels, and the `xl shutdown` path.
+//! The network function on Xen: netfront devices as the routers' `NetDevice`s, the task that
+//! runs the routers, answers the control protocol and sleeps on the devices' event channels
+//! and the XenStore ring, and the `xl shutdown` path.
 
-use super::{ping_responder, Burst, ShutdownRequest, TrafficMeter};
+use super::{Burst, ShutdownRequest, TrafficMeter};
+use crate::control::{self, Control, KeyStore};
 use crate::sched::{Nanos, PortSet, Scheduler, Task, Wait};
 use crate::xen::events::XenEventChannel;
 use crate::xen::grant::GrantTable;
@@ -17,7 +19,6 @@ use alloc::vec::Vec;
 use click_elements::device::NetDevice;
 use click_elements::element::{Batch, Platform};
 use click_elements::packet::{Packet, PacketPool, Timestamp};
-use click_elements::Router;
 use core::cell::Cell;
 use log::{error, info, warn};
 use netfront::{Config, Netfront, RxBuffer};
@@ -40,6 +41,8 @@ const ROUNDS: usize = 64;
 const QUIET_NS: Nanos = 1_000_000_000;
 /// The watch token of `control/shutdown`.
 const SHUTDOWN_TOKEN: &str = "shutdown";
+/// The watch token of the control protocol's directory.
+const CONTROL_TOKEN: &str = "clickos";
 
 /// A netfront device as a Click `NetDevice`. Received frames are copied once into a pool
 /// packet (the netfront page goes straight back to the ring).
@@ -47,6 +50,10 @@ pub struct Vif {
     nf: Netfront<XenEventChannel>,
     pool: PacketPool,
     rx: Vec<RxBuffer>,
+    /// A router received from this vif since the task last looked.
+    polled: bool,
+    /// Frames dropped because no router receives from this vif.
+    unclaimed: u64,
 }
 
 impl Vif {
@@ -61,12 +68,22 @@ impl Vif {
             nf,
             pool,
             rx: Vec::with_capacity(VIF_CONFIG.rx_buffers.into()),
+            polled: false,
+            unclaimed: 0,
         }
+    }
+
+    /// Drops what arrived for no router (none runs, or none has a `FromDevice` for this
+    /// vif), giving the pages back to the ring.
+    fn drop_unclaimed(&mut self) {
+        self.unclaimed += self.nf.receive(&mut self.rx, usize::MAX) as u64;
+        self.rx.clear();
     }
 }
 
 impl NetDevice for Vif {
     fn receive_burst(&mut self, into: &mut Batch, max: usize) -> usize {
+        self.polled = true;
         let n = self.nf.receive(&mut self.rx, max);
         for buf in self.rx.drain(..) {
             into.push(self.pool.packet(HEADROOM, buf.data(), 0));
@@ -125,9 +142,17 @@ impl Devices {
     }
 }
 
-/// The network function: router, devices, XenStore, grants, and what was asked at the end.
+/// A configuration given at boot (xl `ramdisk=` or `click=` on the command line).
+pub struct BootConfig {
+    /// The configuration text.
+    pub text: String,
+    /// Where it came from, the file name of its diagnostics.
+    pub origin: &'static str,
+}
+
+/// The network function: routers, devices, XenStore, grants, and what was asked at the end.
 struct NetFunction {
-    router: Option<Router>,
+    control: Control,
     devices: Devices,
     store: Client<StoreRing>,
     grants: GrantTable,
@@ -147,11 +172,12 @@ impl NetFunction {
             total += s.free;
             pools += &format!("vif{i} {} of {}, ", s.free, s.allocated);
         }
-        if let Some(r) = &self.router {
+        for (rid, r) in self.control.routers() {
             let s = r.pool_stats();
             total += s.free;
-            pools += &format!("router {} of {}", s.free, s.allocated);
+            pools += &format!("router{rid} {} of {}, ", s.free, s.allocated);
         }
+        let pools = pools.trim_end_matches(", ");
         format!(
             "heap used {used} B, free {free} B; free buffers {total} ({pools}); grants {}; xenstore events queued {}",
             self.grants.in_use(),
@@ -173,15 +199,26 @@ impl NetFunction {
         self.tx_at_burst_start = tx;
     }
 
-    /// Looks at `control/shutdown` when its watch fired.
-    fn shutdown_requested(&mut self) -> Option<ShutdownRequest> {
+    /// Handles the watch events that arrived: control requests are served, and a request on
+    /// `control/shutdown` is returned. Returns whether any event was handled.
+    fn store_events(&mut self) -> (bool, Option<ShutdownRequest>) {
         let mut asked = None;
-        while self
-            .store
-            .take_event_where(|t| t == SHUTDOWN_TOKEN)
-            .is_some()
-        {
-            match self.store.read(0, "control/shutdown") {
+        let mut any = false;
+        while let Some(event) = self.store.take_event() {
+            any = true;
+            if event.token == CONTROL_TOKEN {
+                let outcome = self
+                    .control
+                    .handle(&event.path, &mut self.store, &time::now);
+                if let control::Outcome::Loaded { .. } | control::Outcome::Halted(_) = outcome {
+                    info!("net: {}", self.memory());
+                }
+                continue;
+            }
+            if event.token != SHUTDOWN_TOKEN {
+                continue;
+            }
+            match KeyStore::read(&mut self.store, "control/shutdown") {
                 Ok(v) => asked = asked.or(ShutdownRequest::parse(&v)),
                 Err(e) if e.is_not_found() => {}
                 Err(e) => warn!("net: reading control/shutdown: {e}"),
@@ -189,34 +226,36 @@ impl NetFunction {
         }
         if asked.is_some() {
             // Acknowledge, as Linux does: the toolstack sees the request was taken.
-            if let Err(e) = self.store.write(0, "control/shutdown", "") {
+            if let Err(e) = KeyStore::write(&mut self.store, "control/shutdown", "") {
                 warn!("net: clearing control/shutdown: {e}");
             }
         }
-        asked
+        (any, asked)
     }
 
     fn finish(&mut self, req: ShutdownRequest) {
-        info!("net: shutdown requested ({req:?}): stopping the router");
+        info!("net: shutdown requested ({req:?}): stopping the routers");
         let rx = self.devices.rx_packets();
         let tx = self.devices.tx_packets();
         info!(
             "net: totals: {rx} packets received, {tx} sent; {}",
             self.memory()
         );
-        self.router = None;
+        self.control.stop_all();
         for (i, vif) in core::mem::take(&mut self.devices.vifs)
             .into_iter()
             .enumerate()
         {
+            let unclaimed = vif.unclaimed;
             let (stats, outcome) = vif.nf.disconnect(&mut self.store, &mut self.grants);
             match outcome {
                 Ok(()) => info!(
-                    "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}",
+                    "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}, {} received for no router",
                     stats.rx_packets,
                     stats.tx_packets,
                     stats.rx_bad_id + stats.rx_bad_length + stats.tx_bad_id + stats.tx_bad_status,
-                    stats.leaked_pages
+                    stats.leaked_pages,
+                    unclaimed
                 ),
                 Err(e) => warn!("net: vif{i} disconnect: {e:?}"),
             }
@@ -231,19 +270,16 @@ impl Task for NetFunction {
     }
 
     fn run(&mut self, now: Nanos) -> Wait {
-        if let Some(req) = self.shutdown_requested() {
+        let (mut worked, shutdown) = self.store_events();
+        if let Some(req) = shutdown {
             self.finish(req);
             return Wait::Done;
         }
-        let mut worked = false;
-        if let Some(router) = &self.router {
-            for _ in 0..ROUNDS {
-                if router.run_tasks_once(&mut self.devices).worked {
-                    worked = true;
-                } else {
-                    break;
-                }
+        for _ in 0..ROUNDS {
+            if !self.control.run_once(&mut self.devices) {
+                break;
             }
+            worked = true;
         }
         let rx = self.devices.rx_packets();
         if let Some(burst) = self.meter.observe(now, rx) {
@@ -258,7 +294,13 @@ impl Task for NetFunction {
         let mut ports = PortSet::default();
         for vif in &mut self.devices.vifs {
             vif.nf.tx_room();
+            let polled = core::mem::take(&mut vif.polled);
             if vif.nf.arm_events() {
+                // Frames arrived: a router receiving from this vif takes them in the next
+                // round; without one they would keep the guest awake, so they are dropped.
+                if !polled {
+                    vif.drop_unclaimed();
+                }
                 return Wait::Yield;
             }
             ports.insert(vif.nf.port());
@@ -268,11 +310,13 @@ impl Task for NetFunction {
     }
 }
 
-/// Connects every `device/vif/N`, runs the built-in ping responder on them until
-/// `control/shutdown` asks to stop, disconnects, and returns what was asked.
+/// Connects every `device/vif/N`, starts the boot configuration (if any) as router 0, serves
+/// the control protocol under `data/clickos` until `control/shutdown` asks to stop,
+/// disconnects, and returns what was asked.
 pub fn run(
     mut store: Client<StoreRing>,
     vif_ids: &[String],
+    boot_config: Option<BootConfig>,
     platform: &mut XenPlatform,
 ) -> Option<ShutdownRequest> {
     let mut grants = match GrantTable::setup() {
@@ -305,20 +349,43 @@ pub fn run(
         }
     }
     store.forget_change_watches();
-    if let Err(e) = store.watch("control/shutdown", SHUTDOWN_TOKEN) {
-        error!("net: cannot watch control/shutdown: {e}");
-    }
-    let mac = vifs.first().map(|v| v.nf.mac());
-    let router = match ping_responder(mac) {
-        Ok(r) => r,
-        Err(diags) => {
-            error!("net: ping-responder.click does not load:\n{diags}");
-            return None;
+
+    let mut control = Control::new();
+    if let Some(boot) = boot_config {
+        let t0 = time::now();
+        match control.install(0, &boot.text, boot.origin) {
+            Ok(_) => {
+                info!(
+                    "net: router 0 from the {} ({} bytes) running, loaded in {} us",
+                    boot.origin,
+                    boot.text.len(),
+                    (time::now() - t0) / 1_000
+                );
+                // Visible to the tools like a router they installed (written before the
+                // watch is set, so the guest does not take it for a request).
+                let status = format!("{}/0/status", control::ROOT);
+                if let Err(e) = KeyStore::write(&mut store, &status, "Running") {
+                    warn!("net: writing {status}: {e}");
+                }
+            }
+            Err(diags) => error!("net: the {} does not load:\n{diags}", boot.origin),
         }
-    };
+    }
+    // ClickOS tools wait for this key before they install configurations.
+    if let Err(e) = KeyStore::write(&mut store, control::ROOT, "") {
+        error!("net: cannot write {}: {e}", control::ROOT);
+    }
+    for (path, token) in [
+        ("control/shutdown", SHUTDOWN_TOKEN),
+        (control::ROOT, CONTROL_TOKEN),
+    ] {
+        if let Err(e) = store.watch(path, token) {
+            error!("net: cannot watch {path}: {e}");
+        }
+    }
     let outcome = Rc::new(Cell::new(None));
     let nf = NetFunction {
-        router: Some(router),
+        control,
         devices: Devices { vifs },
         store,
         grants,
@@ -327,9 +394,10 @@ pub fn run(
         outcome: outcome.clone(),
     };
     info!(
-        "net: ping responder running on {} vif(s), {} elements; {}",
+        "net: {} vif(s), {} router(s) running, control protocol under {}; {}",
         nf.devices.vifs.len(),
-        nf.router.as_ref().map_or(0, |r| r.len()),
+        nf.control.routers().count(),
+        control::ROOT,
         nf.memory()
     );
     let mut sched = Scheduler::new();

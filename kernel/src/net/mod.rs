@@ -3,18 +3,13 @@
 //! channels, the XenStore ring and a timer when there is nothing to do, and that honours
 //! `xl shutdown` (`control/shutdown`).
 //!
-//! The platform-independent pieces (the built-in configuration, the traffic meter, the
-//! shutdown request) are here and tested on the host; the Xen wiring is in `guest`.
+//! The platform-independent pieces (the traffic meter, the shutdown request) are here and
+//! tested on the host; the Xen wiring is in `guest`.
 
 use alloc::string::String;
-use alloc::vec::Vec;
-use click_elements::{build_router, Diagnostics, Registry, Router};
 
 #[cfg(target_os = "none")]
 pub mod guest;
-
-/// The configuration the image runs at boot (until the control plane installs others).
-pub const PING_RESPONDER: &str = include_str!("../../../configs/ping-responder.click");
 
 /// Formats a MAC address as Click writes it.
 pub fn mac_text(mac: [u8; 6]) -> String {
@@ -27,21 +22,6 @@ pub fn mac_text(mac: [u8; 6]) -> String {
         s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }
     s
-}
-
-/// Builds the ping responder; `mac` (device 0's address, when known) overrides `$SMAC` so
-/// the responder answers ARP with the vif's real address.
-pub fn ping_responder(mac: Option<[u8; 6]>) -> Result<Router, Diagnostics> {
-    let defines: Vec<(String, String)> = mac
-        .map(|m| (String::from("SMAC"), mac_text(m)))
-        .into_iter()
-        .collect();
-    build_router(
-        PING_RESPONDER,
-        "ping-responder.click",
-        &defines,
-        &Registry::standard(),
-    )
 }
 
 /// What `control/shutdown` asks for.
@@ -141,19 +121,6 @@ impl TrafficMeter {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ping_responder_builds_with_the_vif_mac() {
-        let r = ping_responder(Some([0, 0x16, 0x3e, 0xaa, 0x0b, 0xcc])).unwrap();
-        assert!(r.find("arpr").is_some());
-        assert!(
-            r.flat_text().contains("00:16:3e:aa:0b:cc"),
-            "{}",
-            r.flat_text()
-        );
-        let r = ping_responder(None).unwrap();
-        assert!(r.flat_text().contains("10.0.0.2"), "{}", r.flat_text());
-    }
 
     #[test]
     fn shutdown_values() {

@@ -265,6 +265,31 @@ pub fn alloc_frame() -> Option<Pfn> {
     FRAMES.lock().alloc()
 }
 
+/// `SIF_MOD_START_PFN`: `start_info.mod_start` is a frame number, not an address.
+const SIF_MOD_START_PFN: u32 = 1 << 3;
+
+/// The boot module Xen loaded for the domain (xl `ramdisk=`), if any. It lies in the bootstrap
+/// region below the page tables, which the frame allocator and the heap never hand out.
+pub fn boot_module(si: &StartInfo) -> Option<&'static [u8]> {
+    if si.mod_start == 0 || si.mod_len == 0 {
+        return None;
+    }
+    let va = if si.flags & SIF_MOD_START_PFN != 0 {
+        si.mod_start.checked_mul(PAGE_SIZE)?
+    } else {
+        si.mod_start
+    };
+    let end = va.checked_add(si.mod_len)?;
+    let l4_va = *PT_BASE.get()?;
+    let mapped = |addr: u64| lookup(l4_va, addr).is_some_and(|(_, e)| e & PTE_PRESENT != 0);
+    if end > si.pt_base || !mapped(va) || !mapped(end - 1) {
+        return None;
+    }
+    // SAFETY: [va, end) is mapped (checked above; the bootstrap mapping is contiguous), lies
+    // below the bootstrap page tables where nothing is allocated, and is never written.
+    Some(unsafe { core::slice::from_raw_parts(va as *const u8, si.mod_len as usize) })
+}
+
 /// Bytes in use on the heap and bytes free.
 pub fn heap_usage() -> (usize, usize) {
     let heap = HEAP.lock();

@@ -1,0 +1,363 @@
+//! The ClickOS control protocol: routers configured, started, stopped and inspected through
+//! XenStore, under `data/clickos` of the guest's domain.
+//!
+//! Tools (clickctl, cosmos) write a router's configuration in chunks to
+//! `data/clickos/<rid>/config/<i>` and then `data/clickos/<rid>/status = Running` (or `Halted`
+//! to stop it). A read handler is asked for by writing `control/read/<element>/<handler>` and
+//! answered under `elements/<element>/<handler>`; a write to `elements/<element>/<handler>`
+//! calls the write handler. Beyond ClickOS, the guest reports back: a configuration that does
+//! not load sets `status = Error` and `error` to its diagnostics while the running router keeps
+//! running; a successful load bumps `generation` and records `swap_us`; handler failures go to
+//! `control/error/<element>/<handler>` and completed writes to `control/written/...`.
+//!
+//! The logic runs against [`KeyStore`], so host tests drive it with an in-memory store.
+
+use crate::xenstore::{Client, Transport, XsError};
+use alloc::collections::{BTreeMap, VecDeque};
+use alloc::format;
+use alloc::string::{String, ToString};
+use click_elements::element::Platform;
+use click_elements::{build_router, Diagnostics, Registry, Router};
+use log::{info, warn};
+
+#[cfg(test)]
+mod tests;
+
+/// The XenStore directory of the protocol, relative to the domain's home.
+pub const ROOT: &str = "data/clickos";
+
+/// Keys the guest itself writes and remembers, to tell their watch echo from a tool's write.
+const ECHOES_KEPT: usize = 64;
+
+/// The few XenStore operations the protocol needs, on paths relative to the domain's home.
+pub trait KeyStore {
+    /// Reads `path`.
+    fn read(&mut self, path: &str) -> Result<String, XsError>;
+    /// Writes `value` at `path`.
+    fn write(&mut self, path: &str, value: &str) -> Result<(), XsError>;
+}
+
+impl<T: Transport> KeyStore for Client<T> {
+    fn read(&mut self, path: &str) -> Result<String, XsError> {
+        Client::read(self, 0, path)
+    }
+
+    fn write(&mut self, path: &str, value: &str) -> Result<(), XsError> {
+        Client::write(self, 0, path, value)
+    }
+}
+
+/// What a change under [`ROOT`] asks of the guest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// `<rid>/status` changed: load (`Running`) or stop (`Halted`) router `rid`.
+    Status(u32),
+    /// `<rid>/control/read/<element>/<handler>` was written: answer a read handler.
+    Read(u32, &'a str, &'a str),
+    /// `<rid>/elements/<element>/<handler>` was written: call a write handler.
+    Write(u32, &'a str, &'a str),
+}
+
+impl<'a> Request<'a> {
+    /// Classifies the path of a watch event; everything else under [`ROOT`] (config chunks,
+    /// the guest's own reports) and outside it is `None`.
+    pub fn parse(path: &'a str) -> Option<Request<'a>> {
+        let rest = path.strip_prefix(ROOT)?.strip_prefix('/')?;
+        let (rid, rest) = rest.split_once('/').unwrap_or((rest, ""));
+        let rid = rid.parse().ok()?;
+        if rest == "status" {
+            return Some(Request::Status(rid));
+        }
+        let handler_path = |p: &'a str| {
+            let (element, handler) = p.rsplit_once('/')?;
+            (!element.is_empty() && !handler.is_empty()).then_some((element, handler))
+        };
+        if let Some(p) = rest.strip_prefix("control/read/") {
+            let (e, h) = handler_path(p)?;
+            return Some(Request::Read(rid, e, h));
+        }
+        if let Some(p) = rest.strip_prefix("elements/") {
+            let (e, h) = handler_path(p)?;
+            return Some(Request::Write(rid, e, h));
+        }
+        None
+    }
+}
+
+/// What handling a request did, for the console and for tests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// A configuration was loaded and now runs as router `rid` (replacing any other).
+    Loaded {
+        /// The router id.
+        rid: u32,
+        /// Successful loads of this router so far.
+        generation: u64,
+        /// Nanoseconds from the request to the new router running.
+        swap_ns: u64,
+    },
+    /// A configuration did not load; the router that was running (if any) still runs.
+    Failed {
+        /// The router id.
+        rid: u32,
+        /// The diagnostics, one per line.
+        error: String,
+    },
+    /// Router `rid` was stopped.
+    Halted(u32),
+    /// A read handler was answered (or its failure reported).
+    Read(Result<String, String>),
+    /// A write handler was called (or its failure reported).
+    Written(Result<(), String>),
+    /// Nothing to do: an echo of the guest's own write, a removed key, another status value.
+    Ignored,
+}
+
+/// The routers of the guest and the protocol state.
+pub struct Control {
+    registry: Registry,
+    routers: BTreeMap<u32, Router>,
+    generations: BTreeMap<u32, u64>,
+    /// `(path, value)` the guest wrote under `elements/`, whose watch events are echoes.
+    echoes: VecDeque<(String, String)>,
+}
+
+impl Default for Control {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Control {
+    /// No routers yet; elements from the standard registry.
+    pub fn new() -> Self {
+        Control {
+            registry: Registry::standard(),
+            routers: BTreeMap::new(),
+            generations: BTreeMap::new(),
+            echoes: VecDeque::new(),
+        }
+    }
+
+    /// Installs router `rid` from `text` (a boot-time configuration; `file` names it in
+    /// diagnostics), replacing any router of that id.
+    pub fn install(&mut self, rid: u32, text: &str, file: &str) -> Result<u64, Diagnostics> {
+        let router = build_router(text, file, &[], &self.registry)?;
+        self.routers.insert(rid, router);
+        let generation = self.generations.entry(rid).or_insert(0);
+        *generation += 1;
+        Ok(*generation)
+    }
+
+    /// The running routers by id.
+    pub fn routers(&self) -> impl Iterator<Item = (u32, &Router)> {
+        self.routers.iter().map(|(rid, r)| (*rid, r))
+    }
+
+    /// Runs one round of every router's tasks; returns whether any did work.
+    pub fn run_once(&self, platform: &mut dyn Platform) -> bool {
+        let mut worked = false;
+        for router in self.routers.values() {
+            worked |= router.run_tasks_once(platform).worked;
+        }
+        worked
+    }
+
+    /// Stops every router.
+    pub fn stop_all(&mut self) {
+        self.routers.clear();
+    }
+
+    /// Handles the watch event for `path`; `now` reads the clock in nanoseconds.
+    pub fn handle(
+        &mut self,
+        path: &str,
+        store: &mut dyn KeyStore,
+        now: &dyn Fn() -> u64,
+    ) -> Outcome {
+        match Request::parse(path) {
+            Some(Request::Status(rid)) => self.status_changed(rid, store, now),
+            Some(Request::Read(rid, element, handler)) => {
+                self.read_requested(rid, element, handler, store)
+            }
+            Some(Request::Write(rid, element, handler)) => {
+                self.write_requested(rid, element, handler, store)
+            }
+            None => Outcome::Ignored,
+        }
+    }
+
+    fn status_changed(
+        &mut self,
+        rid: u32,
+        store: &mut dyn KeyStore,
+        now: &dyn Fn() -> u64,
+    ) -> Outcome {
+        let start = now();
+        let base = format!("{ROOT}/{rid}");
+        let status = match store.read(&format!("{base}/status")) {
+            Ok(s) => s,
+            Err(_) => return Outcome::Ignored,
+        };
+        match status.trim_end_matches('\0') {
+            "Running" => {}
+            "Halted" => {
+                let was_running = self.routers.remove(&rid).is_some();
+                info!(
+                    "control: router {rid} halted{}",
+                    if was_running {
+                        ""
+                    } else {
+                        " (was not running)"
+                    }
+                );
+                return Outcome::Halted(rid);
+            }
+            _ => return Outcome::Ignored,
+        }
+        let file = format!("{base}/config");
+        let loaded = read_chunks(store, &file).and_then(|text| {
+            build_router(&text, &file, &[], &self.registry).map_err(|d| d.to_string())
+        });
+        match loaded {
+            Ok(router) => {
+                self.routers.insert(rid, router);
+                let generation = self.generations.entry(rid).or_insert(0);
+                *generation += 1;
+                let generation = *generation;
+                let swap_ns = now().saturating_sub(start);
+                report(store, &format!("{base}/error"), "");
+                report(
+                    store,
+                    &format!("{base}/swap_us"),
+                    &(swap_ns / 1_000).to_string(),
+                );
+                report(
+                    store,
+                    &format!("{base}/generation"),
+                    &generation.to_string(),
+                );
+                info!(
+                    "control: router {rid} running (generation {generation}), swapped in {}.{:03} ms",
+                    swap_ns / 1_000_000,
+                    swap_ns / 1_000 % 1_000
+                );
+                Outcome::Loaded {
+                    rid,
+                    generation,
+                    swap_ns,
+                }
+            }
+            Err(error) => {
+                warn!(
+                    "control: router {rid}: configuration rejected{}:\n{error}",
+                    if self.routers.contains_key(&rid) {
+                        ", the running one stays"
+                    } else {
+                        ""
+                    }
+                );
+                report(store, &format!("{base}/error"), &error);
+                report(store, &format!("{base}/status"), "Error");
+                Outcome::Failed { rid, error }
+            }
+        }
+    }
+
+    fn read_requested(
+        &mut self,
+        rid: u32,
+        element: &str,
+        handler: &str,
+        store: &mut dyn KeyStore,
+    ) -> Outcome {
+        let base = format!("{ROOT}/{rid}");
+        if store
+            .read(&format!("{base}/control/read/{element}/{handler}"))
+            .is_err()
+        {
+            return Outcome::Ignored; // removed, not asked
+        }
+        let answer = match self.routers.get(&rid) {
+            Some(router) => router.read_handler(element, handler),
+            None => Err(format!("router {rid} is not running")),
+        };
+        match &answer {
+            Ok(value) => {
+                let path = format!("{base}/elements/{element}/{handler}");
+                if self.echoes.len() >= ECHOES_KEPT {
+                    self.echoes.pop_front();
+                }
+                self.echoes.push_back((path.clone(), value.clone()));
+                report(store, &path, value);
+            }
+            Err(e) => report(
+                store,
+                &format!("{base}/control/error/{element}/{handler}"),
+                e,
+            ),
+        }
+        Outcome::Read(answer)
+    }
+
+    fn write_requested(
+        &mut self,
+        rid: u32,
+        element: &str,
+        handler: &str,
+        store: &mut dyn KeyStore,
+    ) -> Outcome {
+        let base = format!("{ROOT}/{rid}");
+        let path = format!("{base}/elements/{element}/{handler}");
+        let Ok(value) = store.read(&path) else {
+            return Outcome::Ignored; // removed
+        };
+        if let Some(i) = self.echoes.iter().position(|(p, _)| *p == path) {
+            if let Some((_, written)) = self.echoes.remove(i) {
+                if written == value {
+                    return Outcome::Ignored; // the guest's own read answer
+                }
+            }
+        }
+        let result = match self.routers.get(&rid) {
+            Some(router) => router.write_handler(element, handler, &value),
+            None => Err(format!("router {rid} is not running")),
+        };
+        match &result {
+            Ok(()) => report(
+                store,
+                &format!("{base}/control/written/{element}/{handler}"),
+                "ok",
+            ),
+            Err(e) => report(
+                store,
+                &format!("{base}/control/error/{element}/{handler}"),
+                e,
+            ),
+        }
+        Outcome::Written(result)
+    }
+}
+
+/// Concatenates `<dir>/0`, `<dir>/1`, ... up to the first missing chunk.
+fn read_chunks(store: &mut dyn KeyStore, dir: &str) -> Result<String, String> {
+    let mut text = String::new();
+    for i in 0.. {
+        match store.read(&format!("{dir}/{i}")) {
+            Ok(chunk) => text.push_str(&chunk),
+            Err(e) if e.is_not_found() && i == 0 => {
+                return Err(format!("{dir}: no configuration ({dir}/0 is missing)"))
+            }
+            Err(e) if e.is_not_found() => break,
+            Err(e) => return Err(format!("{dir}/{i}: {e}")),
+        }
+    }
+    Ok(text)
+}
+
+/// Writes a report key; a failure is logged (the router itself is not affected).
+fn report(store: &mut dyn KeyStore, path: &str, value: &str) {
+    if let Err(e) = store.write(path, value) {
+        warn!("control: writing {path}: {e}");
+    }
+}

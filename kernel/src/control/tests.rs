@@ -1,0 +1,230 @@
+//! The protocol against an in-memory store, with the tools' writes done by hand.
+
+use super::*;
+use alloc::string::ToString;
+use alloc::vec;
+
+/// Keys by path; every write is also logged as the watch event it would fire.
+#[derive(Default)]
+struct MemKeys {
+    keys: BTreeMap<String, String>,
+    fired: Vec<String>,
+}
+
+impl KeyStore for MemKeys {
+    fn read(&mut self, path: &str) -> Result<String, XsError> {
+        self.keys
+            .get(path)
+            .cloned()
+            .ok_or(XsError::Errno(crate::xenstore::wire::ENOENT))
+    }
+
+    fn write(&mut self, path: &str, value: &str) -> Result<(), XsError> {
+        self.keys.insert(path.to_string(), value.to_string());
+        self.fired.push(path.to_string());
+        Ok(())
+    }
+}
+
+fn clock() -> u64 {
+    1_000
+}
+
+/// Writes `config` in chunks of `size` bytes as a tool does, then `status = Running`, and
+/// lets the guest handle the events of all of it.
+fn install(c: &mut Control, s: &mut MemKeys, rid: u32, config: &str, size: usize) -> Outcome {
+    s.keys
+        .retain(|k, _| !k.starts_with(&format!("{ROOT}/{rid}/config/")));
+    for (i, chunk) in config.as_bytes().chunks(size).enumerate() {
+        let chunk = core::str::from_utf8(chunk).unwrap();
+        s.write(&format!("{ROOT}/{rid}/config/{i}"), chunk).unwrap();
+    }
+    s.write(&format!("{ROOT}/{rid}/status"), "Running").unwrap();
+    settle(c, s)
+}
+
+/// Delivers every fired event until none is left; returns the last outcome that was not
+/// `Ignored`.
+fn settle(c: &mut Control, s: &mut MemKeys) -> Outcome {
+    let mut last = Outcome::Ignored;
+    while !s.fired.is_empty() {
+        let path = s.fired.remove(0);
+        let out = c.handle(&path, s, &clock);
+        if out != Outcome::Ignored {
+            last = out;
+        }
+    }
+    last
+}
+
+fn key(s: &MemKeys, path: &str) -> Option<String> {
+    s.keys.get(path).cloned()
+}
+
+const PING: &str = "FromDevice(0) -> c :: Counter -> EtherMirror -> ToDevice(0);";
+
+#[test]
+fn paths_are_classified() {
+    assert_eq!(
+        Request::parse("data/clickos/0/status"),
+        Some(Request::Status(0))
+    );
+    assert_eq!(
+        Request::parse("data/clickos/3/control/read/c/count"),
+        Some(Request::Read(3, "c", "count"))
+    );
+    assert_eq!(
+        Request::parse("data/clickos/1/elements/comp/x/reset"),
+        Some(Request::Write(1, "comp/x", "reset"))
+    );
+    for ignored in [
+        "data/clickos",
+        "data/clickos/0",
+        "data/clickos/0/config/4",
+        "data/clickos/0/error",
+        "data/clickos/x/status",
+        "data/clickos/0/control/read/count",
+        "data/clickos/0/control/error/c/count",
+        "data/clickos/0/elements/c/",
+        "device/vif/0/state",
+    ] {
+        assert_eq!(Request::parse(ignored), None, "{ignored}");
+    }
+}
+
+#[test]
+fn a_config_in_chunks_over_64_kib_loads_and_is_reported() {
+    let mut config = String::new();
+    for i in 0..2500 {
+        config.push_str(&format!(
+            "Idle -> c{i} :: Counter -> Discard; // element {i}\n"
+        ));
+    }
+    assert!(config.len() > 64 * 1024, "{}", config.len());
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let out = install(&mut c, &mut s, 0, &config, 992);
+    assert_eq!(
+        out,
+        Outcome::Loaded {
+            rid: 0,
+            generation: 1,
+            swap_ns: 0
+        }
+    );
+    let (_, router) = c.routers().next().unwrap();
+    assert!(router.find("c2499").is_some());
+    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
+    assert_eq!(key(&s, "data/clickos/0/error").as_deref(), Some(""));
+    assert_eq!(key(&s, "data/clickos/0/swap_us").as_deref(), Some("0"));
+    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Running"));
+}
+
+#[test]
+fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 512);
+    let out = install(
+        &mut c,
+        &mut s,
+        0,
+        "FromDevice(0)\n  -> Bogus -> ToDevice(0);",
+        512,
+    );
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        error.contains("data/clickos/0/config:2:6:") && error.contains("Bogus"),
+        "{error}"
+    );
+    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Error"));
+    assert_eq!(key(&s, "data/clickos/0/error"), Some(error));
+    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
+    let (_, router) = c.routers().next().unwrap();
+    assert!(router.find("c").is_some(), "the old router still runs");
+    // A missing config is an error too, not a hang or an empty router.
+    s.keys.retain(|k, _| !k.contains("/config/"));
+    s.write("data/clickos/0/status", "Running").unwrap();
+    let Outcome::Failed { error, .. } = settle(&mut c, &mut s) else {
+        panic!()
+    };
+    assert!(error.contains("config/0 is missing"), "{error}");
+}
+
+#[test]
+fn a_good_config_replaces_the_running_one() {
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    let out = install(&mut c, &mut s, 0, "FromDevice(0) -> d :: Discard;", 992);
+    assert!(
+        matches!(out, Outcome::Loaded { generation: 2, .. }),
+        "{out:?}"
+    );
+    let (_, router) = c.routers().next().unwrap();
+    assert!(router.find("d").is_some() && router.find("c").is_none());
+    // Shorter configs leave no trace of longer ones: the tool removes old chunks.
+    assert_eq!(key(&s, "data/clickos/0/config/1"), None);
+}
+
+#[test]
+fn read_handlers_are_answered_and_their_echo_is_not_a_write() {
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    s.write("data/clickos/0/control/read/c/count", "").unwrap();
+    let out = settle(&mut c, &mut s);
+    assert_eq!(out, Outcome::Read(Ok("0".to_string())));
+    assert_eq!(
+        key(&s, "data/clickos/0/elements/c/count").as_deref(),
+        Some("0")
+    );
+    s.write("data/clickos/0/control/read/nope/count", "")
+        .unwrap();
+    let out = settle(&mut c, &mut s);
+    assert!(matches!(out, Outcome::Read(Err(_))), "{out:?}");
+    let err = key(&s, "data/clickos/0/control/error/nope/count").unwrap();
+    assert!(err.contains("no element named 'nope'"), "{err}");
+    s.write("data/clickos/0/control/read/c/class", "").unwrap();
+    assert_eq!(
+        settle(&mut c, &mut s),
+        Outcome::Read(Ok("Counter".to_string()))
+    );
+}
+
+#[test]
+fn write_handlers_are_called_and_confirmed() {
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    s.write("data/clickos/0/elements/c/reset", "").unwrap();
+    assert_eq!(settle(&mut c, &mut s), Outcome::Written(Ok(())));
+    assert_eq!(
+        key(&s, "data/clickos/0/control/written/c/reset").as_deref(),
+        Some("ok")
+    );
+    s.write("data/clickos/0/elements/c/count", "5").unwrap();
+    let Outcome::Written(Err(e)) = settle(&mut c, &mut s) else {
+        panic!()
+    };
+    assert!(e.contains("no write handler 'c.count'"), "{e}");
+    assert_eq!(key(&s, "data/clickos/0/control/error/c/count"), Some(e));
+}
+
+#[test]
+fn routers_are_independent_and_halt() {
+    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    install(&mut c, &mut s, 7, "Idle -> x :: Counter -> Discard;", 992);
+    assert_eq!(
+        c.routers().map(|(rid, _)| rid).collect::<Vec<_>>(),
+        vec![0, 7]
+    );
+    s.write("data/clickos/7/control/read/c/count", "").unwrap();
+    assert!(matches!(settle(&mut c, &mut s), Outcome::Read(Err(_))));
+    s.write("data/clickos/0/status", "Halted").unwrap();
+    assert_eq!(settle(&mut c, &mut s), Outcome::Halted(0));
+    assert_eq!(c.routers().map(|(rid, _)| rid).collect::<Vec<_>>(), vec![7]);
+    s.write("data/clickos/0/control/read/c/count", "").unwrap();
+    let Outcome::Read(Err(e)) = settle(&mut c, &mut s) else {
+        panic!()
+    };
+    assert_eq!(e, "router 0 is not running");
+}
