@@ -44,6 +44,11 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/c
 ip link set lo up
 brctl addbr xenbr0 && brctl stp xenbr0 off && brctl setfd xenbr0 0 \
     && ip addr add 10.0.0.1/24 dev xenbr0 && ip link set xenbr0 up || say "bridge setup failed"
+# Two bridges without addresses for guests chained to each other (hooks add what they need).
+for br in xenbr1 xenbr2; do
+    brctl addbr $br && brctl stp $br off && brctl setfd $br 0 && ip link set $br up \
+        || say "bridge $br setup failed"
+done
 say "DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
 
 # run_guest DIR: prints the guest's console and GUEST-EXIT; returns 0 poweroff, 1 other, 2 failure
