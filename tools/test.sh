@@ -20,5 +20,7 @@ else
     ./tests/rig/boot-tests.sh
     echo "== guest network tests under Xen (tools/rig)"
     ./tests/rig/net-tests.sh
+    echo "== control-plane tests under Xen (tools/rig)"
+    ./tests/rig/control-tests.sh
 fi
 echo "test: all passed"

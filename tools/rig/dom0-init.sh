@@ -6,7 +6,7 @@
 # 16 = every guest powered off, 17 = a guest ended otherwise, 18 = rig failure.
 #
 # Kernel command line: rig.timeout=<seconds per guest> (30), rig.shell=1 (a shell at the end).
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin HOME=/ TERM=vt100
+export PATH=/rig/bin:/sbin:/bin:/usr/sbin:/usr/bin HOME=/ TERM=vt100
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev

@@ -8,6 +8,7 @@
 #   --log FILE         full serial log (default tools/rig/out/serial.log)
 #   --verbose          also echo the serial log while it runs
 #   --shell            interactive dom0 shell after the guests (exit it to power off)
+#   --dom0-bin FILE    put executable FILE on dom0's PATH (in /rig/bin); repeatable
 # guest options:
 #   --kernel ELF       guest kernel for this and the following configs (default: the
 #                      config's kernel=, relative to the config's folder)
@@ -70,6 +71,10 @@ while [ $# -gt 0 ]; do
     --log) log=$2; shift 2 ;;
     --verbose) verbose=1; shift ;;
     --shell) shell=1; shift ;;
+    --dom0-bin)
+        [ -f "$2" ] || { echo "run.sh: no file $2 for --dom0-bin" >&2; exit 2; }
+        mkdir -p "$work/overlay/rig/bin" && install -m 0755 "$2" "$work/overlay/rig/bin/"
+        shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
     --extra) extra=$2; shift 2 ;;
     --ramdisk) ramdisk=$2; shift 2 ;;

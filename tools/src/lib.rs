@@ -1,4 +1,7 @@
-//! Shared code of the host tools: the Linux platform the Click router runs on.
+//! Shared code of the host tools: the Linux platform the Click router runs on, and clickctl's
+//! control-protocol client.
+
+pub mod clickctl;
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};

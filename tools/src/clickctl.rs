@@ -1,0 +1,376 @@
+//! `clickctl`: installs, starts, stops and inspects the Click routers of clickos-rs guests
+//! from a Xen host's dom0, through XenStore and the ClickOS control protocol (see the
+//! README's "Control plane").
+//!
+//! The operations run against [`Store`]; [`XenStoreSocket`] talks to xenstored over its Unix
+//! socket, and the tests use an in-memory store answered by the guest's own protocol logic.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
+
+/// Bytes per `config/<i>` chunk, as cosmos writes them.
+pub const CHUNK: usize = 992;
+
+/// The XenStore operations clickctl needs, on absolute paths.
+pub trait Store {
+    /// The value at `path`, `None` if there is no such key.
+    fn read(&mut self, path: &str) -> Result<Option<String>, String>;
+    /// Writes `value` at `path`.
+    fn write(&mut self, path: &str, value: &str) -> Result<(), String>;
+    /// Removes `path` and everything below it (no error if it does not exist).
+    fn rm(&mut self, path: &str) -> Result<(), String>;
+    /// The children of `path` (empty if it does not exist).
+    fn list(&mut self, path: &str) -> Result<Vec<String>, String>;
+    /// Lets time pass between two polls.
+    fn pause(&mut self);
+}
+
+/// What clickctl does, with the store and how long it waits for the guest.
+pub struct Ctl<S: Store> {
+    /// The store.
+    pub store: S,
+    /// How long to wait for the guest to act on a request.
+    pub timeout: Duration,
+}
+
+/// The home of router `rid` of domain `domid`.
+fn router_home(domid: u32, rid: u32) -> String {
+    format!("/local/domain/{domid}/data/clickos/{rid}")
+}
+
+/// Splits `ELEMENT.HANDLER` at its last dot.
+pub fn split_handler(spec: &str) -> Result<(&str, &str), String> {
+    match spec.rsplit_once('.') {
+        Some((e, h)) if !e.is_empty() && !h.is_empty() => Ok((e, h)),
+        _ => Err(format!("'{spec}' is not ELEMENT.HANDLER")),
+    }
+}
+
+impl<S: Store> Ctl<S> {
+    /// Resolves a domain name or id to its id.
+    pub fn domid(&mut self, domain: &str) -> Result<u32, String> {
+        if let Ok(id) = domain.parse::<u32>() {
+            if self
+                .store
+                .read(&format!("/local/domain/{id}/name"))?
+                .is_some()
+            {
+                return Ok(id);
+            }
+            return Err(format!("no domain {id}"));
+        }
+        for id in self.store.list("/local/domain")? {
+            let name = self.store.read(&format!("/local/domain/{id}/name"))?;
+            if name.as_deref() == Some(domain) {
+                return id.parse().map_err(|_| format!("bad domain id '{id}'"));
+            }
+        }
+        Err(format!("no domain named '{domain}'"))
+    }
+
+    /// Polls `check` until it gives an answer or the timeout passes (`what` names what was
+    /// awaited in the error).
+    fn wait_for<T>(
+        &mut self,
+        what: &str,
+        mut check: impl FnMut(&mut S) -> Result<Option<T>, String>,
+    ) -> Result<T, String> {
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            if let Some(v) = check(&mut self.store)? {
+                return Ok(v);
+            }
+            if Instant::now() >= deadline {
+                return Err(format!(
+                    "timed out after {} s waiting for {what}",
+                    self.timeout.as_secs_f32()
+                ));
+            }
+            self.store.pause();
+        }
+    }
+
+    /// Waits until the guest has written `data/clickos` (it does once it serves the protocol).
+    pub fn wait_ready(&mut self, domid: u32) -> Result<(), String> {
+        let key = format!("/local/domain/{domid}/data/clickos");
+        self.wait_for(&key.clone(), |s| Ok(s.read(&key)?.map(|_| ())))
+    }
+
+    /// Installs `config` as router `rid` (chunks, then `status = Running`) and waits until the
+    /// guest runs it; returns the swap time in microseconds.
+    pub fn install(&mut self, domid: u32, rid: u32, config: &str) -> Result<u64, String> {
+        let home = router_home(domid, rid);
+        self.store.rm(&format!("{home}/config"))?;
+        let mut rest = config;
+        let mut i = 0;
+        while !rest.is_empty() {
+            let mut cut = rest.len().min(CHUNK);
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            self.store
+                .write(&format!("{home}/config/{i}"), &rest[..cut])?;
+            rest = &rest[cut..];
+            i += 1;
+        }
+        self.start(domid, rid)
+    }
+
+    /// Asks the guest to (re)load router `rid` from its chunks and waits for the outcome;
+    /// returns the swap time in microseconds.
+    pub fn start(&mut self, domid: u32, rid: u32) -> Result<u64, String> {
+        let home = router_home(domid, rid);
+        let generation = self.store.read(&format!("{home}/generation"))?;
+        self.store.write(&format!("{home}/status"), "Running")?;
+        let what = format!("{home}/generation to change or {home}/status to be Error");
+        self.wait_for(&what, |s| {
+            if s.read(&format!("{home}/generation"))? != generation {
+                let swap = s.read(&format!("{home}/swap_us"))?.unwrap_or_default();
+                return Ok(Some(Ok(swap.parse().unwrap_or(0))));
+            }
+            if s.read(&format!("{home}/status"))?.as_deref() == Some("Error") {
+                let error = s.read(&format!("{home}/error"))?.unwrap_or_default();
+                return Ok(Some(Err(format!(
+                    "the guest rejected the configuration:\n{error}"
+                ))));
+            }
+            Ok(None)
+        })?
+    }
+
+    /// Stops router `rid`.
+    pub fn stop(&mut self, domid: u32, rid: u32) -> Result<(), String> {
+        self.store
+            .write(&format!("{}/status", router_home(domid, rid)), "Halted")
+    }
+
+    /// Calls read handler `element.handler` of router `rid`.
+    pub fn read_handler(&mut self, domid: u32, rid: u32, spec: &str) -> Result<String, String> {
+        let (element, handler) = split_handler(spec)?;
+        let home = router_home(domid, rid);
+        let answer = format!("{home}/elements/{element}/{handler}");
+        let error = format!("{home}/control/error/{element}/{handler}");
+        self.store.rm(&answer)?;
+        self.store.rm(&error)?;
+        self.store
+            .write(&format!("{home}/control/read/{element}/{handler}"), "")?;
+        self.wait_for(&answer.clone(), |s| {
+            if let Some(v) = s.read(&answer)? {
+                return Ok(Some(Ok(v)));
+            }
+            Ok(s.read(&error)?.map(Err))
+        })?
+    }
+
+    /// Calls write handler `element.handler` of router `rid` with `value`.
+    pub fn write_handler(
+        &mut self,
+        domid: u32,
+        rid: u32,
+        spec: &str,
+        value: &str,
+    ) -> Result<(), String> {
+        let (element, handler) = split_handler(spec)?;
+        let home = router_home(domid, rid);
+        let done = format!("{home}/control/written/{element}/{handler}");
+        let error = format!("{home}/control/error/{element}/{handler}");
+        self.store.rm(&done)?;
+        self.store.rm(&error)?;
+        self.store
+            .write(&format!("{home}/elements/{element}/{handler}"), value)?;
+        self.wait_for(&done.clone(), |s| {
+            if s.read(&done)?.is_some() {
+                return Ok(Some(Ok(())));
+            }
+            Ok(s.read(&error)?.map(Err))
+        })?
+    }
+
+    /// One line per router of the domain: id, status, generation, swap time, error.
+    pub fn status(&mut self, domid: u32) -> Result<String, String> {
+        let root = format!("/local/domain/{domid}/data/clickos");
+        if self.store.read(&root)?.is_none() {
+            return Err(format!(
+                "{root} does not exist: the guest does not serve the control protocol (yet)"
+            ));
+        }
+        let mut rids: Vec<u32> = self
+            .store
+            .list(&root)?
+            .iter()
+            .filter_map(|r| r.parse().ok())
+            .collect();
+        rids.sort_unstable();
+        let mut out = String::new();
+        if rids.is_empty() {
+            out.push_str("no routers\n");
+        }
+        for rid in rids {
+            let home = router_home(domid, rid);
+            let mut get = |k: &str| -> Result<String, String> {
+                Ok(self
+                    .store
+                    .read(&format!("{home}/{k}"))?
+                    .unwrap_or_else(|| "-".into()))
+            };
+            let (status, generation, swap) = (get("status")?, get("generation")?, get("swap_us")?);
+            let error = get("error")?;
+            out.push_str(&format!(
+                "router {rid}: {status}, generation {generation}, last swap {swap} us\n"
+            ));
+            if !error.is_empty() && error != "-" {
+                for line in error.lines() {
+                    out.push_str(&format!("  error: {line}\n"));
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The `name = "..."` of an xl configuration.
+pub fn xl_config_name(cfg: &str) -> Option<String> {
+    cfg.lines().find_map(|line| {
+        let (key, value) = line.split_once('=')?;
+        if key.trim() != "name" {
+            return None;
+        }
+        let v = value.trim().trim_end_matches(';').trim();
+        let v = v
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .or_else(|| v.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))?;
+        Some(v.to_string())
+    })
+}
+
+/// xenstored over its Unix socket (`XENSTORED_PATH`, or `/run/xenstored/socket`).
+pub struct XenStoreSocket {
+    stream: UnixStream,
+    next_id: u32,
+}
+
+const XS_DIRECTORY: u32 = 1;
+const XS_READ: u32 = 2;
+const XS_WRITE: u32 = 11;
+const XS_RM: u32 = 13;
+const XS_ERROR: u32 = 16;
+/// The most payload a XenStore message carries.
+const PAYLOAD_MAX: usize = 4096;
+
+impl XenStoreSocket {
+    /// Connects to xenstored.
+    pub fn connect() -> Result<Self, String> {
+        let candidates: Vec<String> = match std::env::var("XENSTORED_PATH") {
+            Ok(p) => vec![p],
+            Err(_) => vec![
+                "/run/xenstored/socket".into(),
+                "/var/run/xenstored/socket".into(),
+            ],
+        };
+        let mut last = String::new();
+        for path in &candidates {
+            match UnixStream::connect(path) {
+                Ok(stream) => return Ok(XenStoreSocket { stream, next_id: 1 }),
+                Err(e) => last = format!("{path}: {e}"),
+            }
+        }
+        Err(format!(
+            "cannot reach xenstored ({last}); run clickctl in dom0 as root"
+        ))
+    }
+
+    /// One request, its reply: `Ok(Some(payload))`, `Ok(None)` for ENOENT, `Err` otherwise.
+    fn request(&mut self, ty: u32, payload: &[u8]) -> Result<Option<Vec<u8>>, String> {
+        if payload.len() > PAYLOAD_MAX {
+            return Err(format!(
+                "request of {} bytes is over XenStore's 4096",
+                payload.len()
+            ));
+        }
+        let id = self.next_id;
+        self.next_id = self.next_id.wrapping_add(1);
+        let mut msg = Vec::with_capacity(16 + payload.len());
+        for word in [ty, id, 0, payload.len() as u32] {
+            msg.extend_from_slice(&word.to_le_bytes());
+        }
+        msg.extend_from_slice(payload);
+        let io = |e: std::io::Error| format!("xenstored: {e}");
+        self.stream.write_all(&msg).map_err(io)?;
+        loop {
+            let mut header = [0u8; 16];
+            self.stream.read_exact(&mut header).map_err(io)?;
+            let word = |i: usize| {
+                u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]])
+            };
+            let (rty, rid, len) = (word(0), word(4), word(12) as usize);
+            if len > PAYLOAD_MAX {
+                return Err(format!("xenstored sent a {len}-byte reply"));
+            }
+            let mut body = vec![0u8; len];
+            self.stream.read_exact(&mut body).map_err(io)?;
+            if rid != id {
+                continue; // a watch event or a stale reply: not ours
+            }
+            if rty == XS_ERROR {
+                let name = String::from_utf8_lossy(&body)
+                    .trim_end_matches('\0')
+                    .to_string();
+                return if name == "ENOENT" {
+                    Ok(None)
+                } else {
+                    Err(format!("xenstored: {name}"))
+                };
+            }
+            return Ok(Some(body));
+        }
+    }
+}
+
+fn with_nul(path: &str) -> Vec<u8> {
+    let mut v = path.as_bytes().to_vec();
+    v.push(0);
+    v
+}
+
+impl Store for XenStoreSocket {
+    fn read(&mut self, path: &str) -> Result<Option<String>, String> {
+        let body = self.request(XS_READ, &with_nul(path))?;
+        Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
+    }
+
+    fn write(&mut self, path: &str, value: &str) -> Result<(), String> {
+        let mut payload = with_nul(path);
+        payload.extend_from_slice(value.as_bytes());
+        self.request(XS_WRITE, &payload)
+            .map_err(|e| format!("writing {path}: {e}"))?
+            .map(drop)
+            .ok_or_else(|| format!("writing {path}: no such domain path"))
+    }
+
+    fn rm(&mut self, path: &str) -> Result<(), String> {
+        self.request(XS_RM, &with_nul(path))
+            .map(drop)
+            .map_err(|e| format!("removing {path}: {e}"))
+    }
+
+    fn list(&mut self, path: &str) -> Result<Vec<String>, String> {
+        let body = self.request(XS_DIRECTORY, &with_nul(path))?;
+        Ok(body
+            .map(|b| {
+                b.split(|&c| c == 0)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| String::from_utf8_lossy(s).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn pause(&mut self) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests;
