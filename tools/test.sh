@@ -22,5 +22,7 @@ else
     ./tests/rig/net-tests.sh
     echo "== control-plane tests under Xen (tools/rig)"
     ./tests/rig/control-tests.sh
+    echo "== service chain test under Xen (tools/rig)"
+    ./tests/rig/chain-tests.sh
 fi
 echo "test: all passed"
