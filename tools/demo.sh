@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job: set up, build, and run the seed ping responder over a recorded trace with
-# click-run, printing what it answered.
+# The main job: set up, build, and run the seed ping responder twice: over a recorded trace
+# with click-run on the host, then as a Xen guest in the rig (its config is the ramdisk),
+# pinged from dom0 and shut down with `xl shutdown`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./tools/setup.sh
@@ -24,3 +25,17 @@ while off + 16 <= len(d):
 print(f"{n} replies")
 PY
 )"
+
+echo "demo: booting the ping responder under Xen (tools/rig, about a minute)"
+image=$(kernel/build-image.sh)
+cat >"$work/hook.sh" <<'HOOK'
+#!/bin/bash
+for _ in $(seq 200); do
+    [ "$(xenstore-read "/local/domain/0/backend/vif/$1/0/state" 2>/dev/null)" = 4 ] && break
+    sleep 0.1
+done
+arping -c 2 -w 5 -I xenbr0 10.0.0.2
+ping -c 5 -i 0.2 10.0.0.2
+xl shutdown "$1"
+HOOK
+tools/rig/run.sh --kernel "$image" --post-hook "$work/hook.sh" tests/rig/net.cfg
