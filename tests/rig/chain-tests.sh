@@ -8,57 +8,28 @@
 #   - guest A's Print lines for the dropped echo requests are on its console
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/rig/lib.sh
 
 image=$(kernel/build-image.sh)
 tools/rig/build.sh
 clickctl=$(tools/rig/build-clickctl.sh)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-{
-    echo '#!/bin/bash'
-    for f in firewall:configs/vlan-firewall.click responder:configs/chain-ping-responder.click; do
-        echo "cat >/tmp/${f%%:*}.click <<'CONFIG_EOF'"
-        cat "${f#*:}"
-        echo "CONFIG_EOF"
-    done
-    cat tests/rig/chain/steps.sh
-} >"$work/hook.sh"
-set +e
-tools/rig/run.sh --dom0-bin "$clickctl" --timeout 300 --qemu-timeout 420 --kernel "$image" \
-    --post-hook "$work/hook.sh" tests/rig/chain/firewall.cfg | tee "$work/output"
-rc=${PIPESTATUS[0]}
-set -e
-if [ "$rc" -gt 1 ]; then
-    echo "chain tests: rig failure (status $rc)" >&2
-    exit 1
-fi
+rig_begin
+hook_with_configs tests/rig/chain/steps.sh firewall=configs/vlan-firewall.click \
+    responder=configs/chain-ping-responder.click
+rig_run "chain tests" --dom0-bin "$clickctl" --timeout 300 --qemu-timeout 420 \
+    --kernel "$image" --post-hook "$work/hook.sh" tests/rig/chain/firewall.cfg
 
 echo "---- service chain checks"
-failed=0
-for name in "both guests configured with clickctl after boot" \
+expect_results "both guests configured with clickctl after boot" \
     "ping -Q 0xcc -c 10 through the chain gets 10 replies" \
-    "ping -c 3 with ToS 0 gets none"; do
-    line=$(grep -F "post-hook: result: $name: " "$work/output" | head -1)
-    if [[ $line == *": ok"* ]]; then
-        echo "ok   $name${line##*: ok}"
-    else
-        echo "FAIL $name: ${line:-no result}"
-        failed=1
-    fi
-done
+    "ping -c 3 with ToS 0 gets none"
 # Print shows the first 24 bytes of each dropped frame: a 98-byte IPv4 echo request with ToS 0
 # reads "... 08004500 0054...".
 printed=$(grep -cE '^  \| +98 \| [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8} 08004500 0054' "$work/output" || true)
 if [ "$printed" -ge 3 ]; then
-    echo "ok   guest A printed the $printed dropped ToS-0 echo requests"
+    pass "guest A printed the $printed dropped ToS-0 echo requests"
 else
-    echo "FAIL guest A printed $printed dropped ToS-0 echo requests (want 3)"
-    failed=1
+    fail "guest A printed $printed dropped ToS-0 echo requests (want 3)"
 fi
-if grep -q '^== exit name=clickos-fw reason=poweroff' "$work/output"; then
-    echo "ok   guest A exit reason poweroff"
-else
-    echo "FAIL guest A exit reason poweroff"
-    failed=1
-fi
-[ "$failed" = 0 ] && echo "chain tests: all passed" || { echo "chain tests: FAILED"; exit 1; }
+expect '^== exit name=clickos-fw reason=poweroff' 'guest A exit reason poweroff'
+rig_end "chain tests"

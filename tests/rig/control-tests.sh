@@ -10,57 +10,27 @@
 #   - clickctl install / read / write / status work and report a broken config
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. tests/rig/lib.sh
 
 image=$(kernel/build-image.sh)
 tools/rig/build.sh
 clickctl=$(tools/rig/build-clickctl.sh)
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-{
-    echo '#!/bin/bash'
-    for f in ping-counted drop-icmp broken; do
-        echo "cat >/tmp/$f.click <<'CONFIG_EOF'"
-        cat "tests/rig/control/$f.click"
-        echo "CONFIG_EOF"
-    done
-    cat tests/rig/control/steps.sh
-} >"$work/hook.sh"
-set +e
-tools/rig/run.sh --dom0-bin "$clickctl" --timeout 400 --qemu-timeout 520 --kernel "$image" \
-    --post-hook "$work/hook.sh" tests/rig/control/control.cfg | tee "$work/output"
-rc=${PIPESTATUS[0]}
-set -e
-if [ "$rc" -gt 1 ]; then
-    echo "control tests: rig failure (status $rc)" >&2
-    exit 1
-fi
+rig_begin
+dir=tests/rig/control
+hook_with_configs $dir/steps.sh ping-counted=$dir/ping-counted.click \
+    drop-icmp=$dir/drop-icmp.click broken=$dir/broken.click
+rig_run "control tests" --dom0-bin "$clickctl" --timeout 400 --qemu-timeout 520 \
+    --kernel "$image" --post-hook "$work/hook.sh" $dir/control.cfg
 
 echo "---- control test checks"
-failed=0
-expected=(
-    "config installed with xenstore-write answers pings"
-    "counter read through XenStore counts the pings answered"
-    "a broken config sets status Error with file:line:col"
-    "the running router keeps answering after a broken config"
-    "reconfigured to drop ICMP without a reboot"
-    "a config over 64 KiB loads"
-    "clickctl install and read"
-    "clickctl write calls a write handler"
+expect_results "config installed with xenstore-write answers pings" \
+    "counter read through XenStore counts the pings answered" \
+    "a broken config sets status Error with file:line:col" \
+    "the running router keeps answering after a broken config" \
+    "reconfigured to drop ICMP without a reboot" \
+    "a config over 64 KiB loads" \
+    "clickctl install and read" \
+    "clickctl write calls a write handler" \
     "clickctl reports a broken config"
-)
-for name in "${expected[@]}"; do
-    line=$(grep -F "post-hook: result: $name: " "$work/output" | head -1)
-    if [[ $line == *": ok"* ]]; then
-        echo "ok   $name${line##*: ok}"
-    else
-        echo "FAIL $name: ${line:-no result}"
-        failed=1
-    fi
-done
-if grep -q '^== exit name=clickos-control reason=poweroff' "$work/output"; then
-    echo "ok   exit reason poweroff"
-else
-    echo "FAIL exit reason poweroff"
-    failed=1
-fi
-[ "$failed" = 0 ] && echo "control tests: all passed" || { echo "control tests: FAILED"; exit 1; }
+expect '^== exit name=clickos-control reason=poweroff' 'exit reason poweroff'
+rig_end "control tests"
