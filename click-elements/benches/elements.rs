@@ -74,6 +74,7 @@ fn configured<E: Element>(mut element: E, config: &str, noutputs: usize, pool: &
         input_processing: &[Processing::Push],
         output_processing: &outputs,
         pool,
+        limits: &click_elements::Limits::HOST,
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).expect("configures");

@@ -246,6 +246,8 @@ pub struct ConfigureContext<'a> {
     pub output_processing: &'a [Processing],
     /// The router's packet buffer pool, for elements that make packets.
     pub pool: &'a PacketPool,
+    /// What a configuration may ask for: elements check their sizes against it.
+    pub limits: &'a crate::limits::Limits,
 }
 
 /// A Click element.

@@ -13,35 +13,102 @@ pub mod element;
 pub mod elements;
 pub mod error;
 pub mod lang;
+pub mod limits;
 pub mod packet;
 pub mod registry;
 pub mod router;
 
 pub use error::{Diagnostic, Diagnostics, Location};
+pub use limits::{BuildMonitor, Limits, Unmonitored};
 pub use registry::Registry;
 pub use router::Router;
 
 use alloc::string::String;
 
-/// Parses and flattens a configuration without building the router.
+/// Parses and flattens a configuration without building the router (within [`Limits::HOST`]).
 pub fn flatten_config(
     source: &str,
     file: &str,
     defines: &[(String, String)],
     registry: &Registry,
 ) -> Result<lang::FlatConfig, Diagnostics> {
-    let parsed = lang::parse(source, file, &|name| registry.contains(name)).map_err(Diagnostics)?;
-    lang::flatten(&parsed, file, defines).map_err(Diagnostics)
+    flatten_monitored(
+        source,
+        file,
+        defines,
+        registry,
+        &Limits::HOST,
+        &mut Unmonitored,
+    )
+}
+
+/// [`flatten_config`] within `limits`, with `monitor` watching every safe point.
+pub fn flatten_monitored(
+    source: &str,
+    file: &str,
+    defines: &[(String, String)],
+    registry: &Registry,
+    limits: &Limits,
+    monitor: &mut dyn BuildMonitor,
+) -> Result<lang::FlatConfig, Diagnostics> {
+    check_size(source, file, limits)?;
+    let known = |name: &str| registry.contains(name);
+    let parsed =
+        lang::parser::parse_monitored(source, file, &known, monitor).map_err(Diagnostics)?;
+    lang::flatten::flatten_monitored(&parsed, file, defines, limits, monitor).map_err(Diagnostics)
 }
 
 /// Parses a configuration, flattens it and builds an initialized router: the one call a
 /// runner needs. `file` names the source in messages; `defines` are `NAME=VALUE` overrides.
+/// Everything the configuration asks for is bounded by [`Limits::HOST`].
 pub fn build_router(
     source: &str,
     file: &str,
     defines: &[(String, String)],
     registry: &Registry,
 ) -> Result<Router, Diagnostics> {
-    let flat = flatten_config(source, file, defines, registry)?;
-    Router::new(&flat, registry)
+    build_router_monitored(
+        source,
+        file,
+        defines,
+        registry,
+        &Limits::HOST,
+        &mut Unmonitored,
+    )
+}
+
+/// [`build_router`] within `limits`, with `monitor` called at every safe point of the parse,
+/// the expansion and the build: a guest uses it to keep forwarding while a new router is
+/// built and to stop a build that outgrows its heap.
+pub fn build_router_monitored(
+    source: &str,
+    file: &str,
+    defines: &[(String, String)],
+    registry: &Registry,
+    limits: &Limits,
+    monitor: &mut dyn BuildMonitor,
+) -> Result<Router, Diagnostics> {
+    let flat = flatten_monitored(source, file, defines, registry, limits, monitor)?;
+    Router::build(&flat, registry, limits, monitor)
+}
+
+/// Refuses a configuration longer than the limit, pointing at the first byte past it.
+fn check_size(source: &str, file: &str, limits: &Limits) -> Result<(), Diagnostics> {
+    if source.len() <= limits.config_bytes {
+        return Ok(());
+    }
+    let mut cut = limits.config_bytes;
+    while !source.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let location = lang::lexer::LineIndex::new(&source[..cut]).locate(cut);
+    Err(Diagnostics(alloc::vec![Diagnostic {
+        file: file.into(),
+        location: Some(location),
+        message: alloc::format!(
+            "configuration of {} bytes is larger than the limit of {} bytes",
+            source.len(),
+            limits.config_bytes
+        ),
+    }]))
 }

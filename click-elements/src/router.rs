@@ -15,6 +15,7 @@ use crate::element::{
 };
 use crate::error::{Diagnostic, Diagnostics};
 use crate::lang::{FlatConfig, FlatConnection};
+use crate::limits::{BuildMonitor, Limits, Unmonitored};
 use crate::packet::{Packet, PacketPool, Timestamp};
 use crate::registry::Registry;
 
@@ -102,6 +103,8 @@ struct Slot {
     pull_from: Vec<Option<(usize, usize)>>,
     /// Reused output batches, one per output port.
     scratch: RefCell<Vec<Batch>>,
+    /// The element's outputs are being forwarded: a push into it now would re-enter it.
+    forwarding: Cell<bool>,
 }
 
 /// A configured, initialized Click router.
@@ -115,6 +118,10 @@ pub struct Router {
     managed: bool,
     /// Packets dropped because an element was re-entered (a push cycle).
     reentry_drops: Cell<u64>,
+    /// Elements whose outputs wait to be forwarded, innermost last: forwarding walks the
+    /// graph with this stack instead of recursing, so a long chain cannot overflow the
+    /// machine stack. Each element is on it at most once, so it never outgrows its capacity.
+    pending: RefCell<Vec<usize>>,
     /// Buffers for the packets the elements make.
     pool: PacketPool,
     /// The time of the current task run or external push, read on first use.
@@ -125,6 +132,17 @@ impl Router {
     /// Builds a router from a flat configuration: instantiates, checks, configures and
     /// initializes every element, reporting every error found.
     pub fn new(flat: &FlatConfig, registry: &Registry) -> Result<Router, Diagnostics> {
+        Router::build(flat, registry, &Limits::HOST, &mut Unmonitored)
+    }
+
+    /// [`Router::new`] within `limits` (checked by the elements as they configure, and on the
+    /// depth of pull chains), with `monitor` called after each element is made and configured.
+    pub fn build(
+        flat: &FlatConfig,
+        registry: &Registry,
+        limits: &Limits,
+        monitor: &mut dyn BuildMonitor,
+    ) -> Result<Router, Diagnostics> {
         let mut errors = Vec::new();
         let diag = |location, message: String| Diagnostic {
             file: flat.file.clone(),
@@ -132,8 +150,20 @@ impl Router {
             message,
         };
 
+        if flat.elements.len() > limits.elements {
+            return Err(Diagnostics(vec![diag(
+                flat.elements.get(limits.elements).map(|e| e.location),
+                format!(
+                    "more than the limit of {} elements once compounds are expanded",
+                    limits.elements
+                ),
+            )]));
+        }
         let mut slots = Vec::with_capacity(flat.elements.len());
         for fe in &flat.elements {
+            if let Err(message) = monitor.checkpoint() {
+                return Err(Diagnostics(vec![diag(Some(fe.location), message)]));
+            }
             let Some(element) = registry.create(&fe.class) else {
                 errors.push(diag(
                     Some(fe.location),
@@ -152,6 +182,7 @@ impl Router {
                 push_to: Vec::new(),
                 pull_from: Vec::new(),
                 scratch: RefCell::new(Vec::new()),
+                forwarding: Cell::new(false),
             });
         }
         if !errors.is_empty() {
@@ -162,6 +193,18 @@ impl Router {
         // Port counts, then connections within range.
         let mut used = vec![(0usize, 0usize); slots.len()];
         for c in &flat.connections {
+            for (port, slot) in [(c.from_port, c.from), (c.to_port, c.to)] {
+                if port >= limits.ports {
+                    return Err(Diagnostics(vec![diag(
+                        slots[slot].location,
+                        format!(
+                            "port {port} of '{}' is more than the limit of {} ports",
+                            slots[slot].name,
+                            limits.ports - 1
+                        ),
+                    )]));
+                }
+            }
             used[c.to].0 = used[c.to].0.max(c.to_port + 1);
             used[c.from].1 = used[c.from].1.max(c.from_port + 1);
         }
@@ -218,9 +261,16 @@ impl Router {
             }
         }
 
+        if let Some(e) = check_pull_depth(&slots, limits.pull_depth, &flat.file) {
+            return Err(Diagnostics(vec![e]));
+        }
+
         // Configure, then initialize.
         let pool = PacketPool::default();
         for slot in &mut slots {
+            if let Err(message) = monitor.checkpoint() {
+                return Err(Diagnostics(vec![diag(slot.location, message)]));
+            }
             // Full-size batches from the start: batches are swapped along the graph, so one
             // that grew would hand its capacity on and the heap would creep up for a long
             // time (until every batch has met a full burst) before settling.
@@ -234,6 +284,7 @@ impl Router {
                 input_processing: &slot.inputs,
                 output_processing: &slot.outputs,
                 pool: &pool,
+                limits,
             };
             let mut args = Args::parse(&slot.config);
             let el = slot.element.get_mut();
@@ -271,6 +322,7 @@ impl Router {
             .filter(|&i| slots[i].element.borrow().has_task())
             .collect();
         let managed = slots.iter().any(|s| s.element.borrow().manages_driver());
+        let pending = RefCell::new(Vec::with_capacity(slots.len()));
         Ok(Router {
             file: flat.file.clone(),
             slots,
@@ -280,6 +332,7 @@ impl Router {
             stopped: Cell::new(false),
             managed,
             reentry_drops: Cell::new(0),
+            pending,
             pool,
             clock: Cell::new(None),
         })
@@ -339,37 +392,69 @@ impl Router {
 
     /// [`Router::push_batch`] within a task run or push (keeps the time already read).
     fn push_along(&self, idx: usize, port: usize, batch: &mut Batch, platform: &mut dyn Platform) {
+        if self.process(idx, port, batch, platform) {
+            self.forward_from(idx, platform);
+        }
+    }
+
+    /// Hands `batch` to input `port` of element `idx`, leaving `batch` empty; the element's
+    /// output batches then wait to be forwarded. False when the element is already busy (a
+    /// push cycle): the batch is dropped and counted.
+    fn process(
+        &self,
+        idx: usize,
+        port: usize,
+        batch: &mut Batch,
+        platform: &mut dyn Platform,
+    ) -> bool {
         let slot = &self.slots[idx];
-        let Ok(mut element) = slot.element.try_borrow_mut() else {
+        let busy = slot.forwarding.get();
+        let (Ok(mut element), Ok(mut outs), false) = (
+            slot.element.try_borrow_mut(),
+            slot.scratch.try_borrow_mut(),
+            busy,
+        ) else {
             self.reentry_drops
                 .set(self.reentry_drops.get() + batch.len() as u64);
             batch.clear();
-            return;
-        };
-        let mut outs = match slot.scratch.try_borrow_mut() {
-            Ok(outs) => outs,
-            Err(_) => {
-                batch.clear();
-                return;
-            }
+            return false;
         };
         let mut ctx = PushContext::new(&mut outs, platform, &slot.name);
         ctx.clock = Some(&self.clock);
         element.push_batch(port, batch, &mut ctx);
         batch.clear();
-        drop(element);
-        self.forward(slot, &mut outs, platform);
+        slot.forwarding.set(true);
+        true
     }
 
-    /// Sends each non-empty output batch of `slot` to where its output is connected.
-    fn forward(&self, slot: &Slot, outs: &mut [Batch], platform: &mut dyn Platform) {
-        for (port, out) in outs.iter_mut().enumerate() {
-            if out.is_empty() {
+    /// Forwards the output batches of element `idx`, and of every element they reach, depth
+    /// first and in port order (as Click's nested pushes would), without recursion.
+    fn forward_from(&self, idx: usize, platform: &mut dyn Platform) {
+        // Forwarding does not nest (elements cannot push into the router), so the stack is
+        // free; a local one keeps it correct if that ever changes.
+        let mut guard = self.pending.try_borrow_mut().ok();
+        let mut local = Vec::new();
+        let pending: &mut Vec<usize> = match guard.as_deref_mut() {
+            Some(p) => p,
+            None => &mut local,
+        };
+        pending.push(idx);
+        while let Some(&top) = pending.last() {
+            let slot = &self.slots[top];
+            let mut outs = slot.scratch.borrow_mut();
+            let Some(port) = outs.iter().position(|b| !b.is_empty()) else {
+                drop(outs);
+                slot.forwarding.set(false);
+                pending.pop();
                 continue;
-            }
+            };
             match slot.push_to.get(port).copied().flatten() {
-                Some((to, to_port)) => self.push_along(to, to_port, out, platform),
-                None => out.clear(),
+                Some((to, to_port)) => {
+                    if self.process(to, to_port, &mut outs[port], platform) {
+                        pending.push(to);
+                    }
+                }
+                None => outs[port].clear(),
             }
         }
     }
@@ -427,7 +512,9 @@ impl Router {
             element.run_task(&mut ctx)
         };
         drop(element);
-        self.forward(slot, &mut outs, platform);
+        drop(outs);
+        slot.forwarding.set(true);
+        self.forward_from(idx, platform);
         status
     }
 
@@ -700,6 +787,63 @@ fn check_push_pull(
         }
     }
     errors
+}
+
+/// Reports a chain of pull connections longer than `max` elements (a pull recurses once per
+/// element; cycles end where they meet an element already pulling, as at run time).
+fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic> {
+    // depth[i]: the longest chain of elements pulled through when element i is pulled.
+    const UNSEEN: usize = 0;
+    const ON_PATH: usize = usize::MAX;
+    let mut depth = vec![UNSEEN; slots.len()];
+    for root in 0..slots.len() {
+        if depth[root] != UNSEEN {
+            continue;
+        }
+        // Iterative depth-first walk along pull_from, so that the check itself cannot
+        // overflow the stack on the chains it refuses.
+        let mut path = vec![(root, 0usize)];
+        depth[root] = ON_PATH;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let upstream = slots[node].pull_from.get(*next).copied();
+            *next += 1;
+            match upstream {
+                Some(Some((from, _))) if depth[from] == UNSEEN => {
+                    depth[from] = ON_PATH;
+                    path.push((from, 0));
+                }
+                Some(_) => {}
+                None => {
+                    let below = slots[node]
+                        .pull_from
+                        .iter()
+                        .flatten()
+                        .map(|&(from, _)| {
+                            if depth[from] == ON_PATH {
+                                0
+                            } else {
+                                depth[from]
+                            }
+                        })
+                        .max()
+                        .unwrap_or(0);
+                    depth[node] = below + 1;
+                    path.pop();
+                    if depth[node] > max {
+                        return Some(Diagnostic {
+                            file: file.to_string(),
+                            location: slots[node].location,
+                            message: format!(
+                                "'{} :: {}' pulls through a chain of more than the limit of {max} elements",
+                                slots[node].name, slots[node].class
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    None
 }
 
 /// Reports reused push outputs / pull inputs and unused ports.

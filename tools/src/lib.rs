@@ -1,7 +1,11 @@
 //! Shared code of the host tools: the Linux platform the Click router runs on, and clickctl's
 //! control-protocol client.
 
+#![deny(unsafe_code)]
+
 pub mod clickctl;
+#[allow(unsafe_code)]
+pub mod heap;
 
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -367,14 +367,21 @@ impl Element for ARPQuerier {
     }
 
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        // Click's 0 ("no limit") becomes the platform's limit: state that grows with
+        // traffic is always bounded.
+        let bounded = |what: &str, n: usize| match n {
+            0 => Ok(ctx.limits.capacity),
+            n => ctx.limits.check_capacity(what, n),
+        };
         if let Some(n) = args.read_kw("CAPACITY", parse_count) {
-            self.capacity = n;
+            self.capacity = bounded("CAPACITY", n)?;
         }
-        if let Some(n) = args.read_kw("ENTRY_CAPACITY", parse_count) {
-            self.entry_capacity = n;
-        }
+        self.entry_capacity = match args.read_kw("ENTRY_CAPACITY", parse_count) {
+            Some(n) => bounded("ENTRY_CAPACITY", n)?,
+            None => ctx.limits.capacity,
+        };
         if let Some(n) = args.read_kw("ENTRY_PACKET_CAPACITY", parse_count) {
-            self.entry_packet_capacity = n;
+            self.entry_packet_capacity = bounded("ENTRY_PACKET_CAPACITY", n)?;
         }
         if let Some(n) = args.read_kw("CAPACITY_SLIM_FACTOR", parse_count) {
             if n == 0 {

@@ -57,10 +57,10 @@ impl Element for FromDevice {
         "/h"
     }
 
-    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {
-            self.burst = b;
+            self.burst = ctx.limits.check_burst("BURST", b)?;
         }
         // Room for a whole burst now, so the data path never grows it.
         self.batch = Batch::with_capacity(self.burst);
@@ -155,7 +155,7 @@ impl Element for ToDevice {
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {
-            self.burst = b;
+            self.burst = ctx.limits.check_burst("BURST", b)?;
         }
         // Room for a whole burst now, so the data path never grows it.
         self.batch = Batch::with_capacity(self.burst);

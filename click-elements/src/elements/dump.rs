@@ -52,10 +52,11 @@ impl Element for FromDump {
         if args.read_kw("TIMING", parse_bool) == Some(true) {
             return Err("TIMING: real-time replay is not supported".to_string());
         }
-        self.burst = usize::try_from(burst)
+        let burst = usize::try_from(burst)
             .ok()
             .filter(|&b| b > 0)
             .ok_or("BURST: must be at least 1")?;
+        self.burst = ctx.limits.check_burst("BURST", burst)?;
         Ok(())
     }
 
@@ -288,6 +289,7 @@ mod tests {
             input_processing: &[],
             output_processing: &[],
             pool: &PacketPool::default(),
+            limits: &crate::Limits::HOST,
         };
         let err = td.configure(&mut args, &ctx).unwrap_err();
         assert!(err.contains("SNAPLEN"), "{err}");

@@ -297,8 +297,9 @@ impl Element for Unstrip {
         "Unstrip"
     }
 
-    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
-        self.nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
+        let nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
+        self.nbytes = ctx.limits.check_headroom("LENGTH", nbytes)?;
         Ok(())
     }
 

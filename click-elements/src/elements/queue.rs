@@ -40,9 +40,10 @@ impl Element for Queue {
         "h/l"
     }
 
-    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         if let Some(c) = args.read_p("CAPACITY", parse_i64) {
-            self.capacity = usize::try_from(c).map_err(|_| "CAPACITY: must be >= 0")?;
+            let c = usize::try_from(c).map_err(|_| "CAPACITY: must be >= 0")?;
+            self.capacity = ctx.limits.check_capacity("CAPACITY", c)?;
         }
         Ok(())
     }
@@ -123,10 +124,14 @@ impl Element for Unqueue {
         "l/h"
     }
 
-    fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
+    fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         if let Some(b) = args.read_p("BURST", parse_i64) {
-            // Click treats a non-positive burst as "unlimited".
-            self.burst = if b <= 0 { usize::MAX } else { b as usize };
+            // Click treats a non-positive burst as "unlimited": here, as many as a burst may
+            // hold (the packets of one run are batched, so they must be bounded).
+            self.burst = match usize::try_from(b) {
+                Ok(b) if b > 0 => ctx.limits.check_burst("BURST", b)?,
+                _ => ctx.limits.burst,
+            };
         }
         self.active = args.read_kw("ACTIVE", parse_bool).unwrap_or(true);
         Ok(())

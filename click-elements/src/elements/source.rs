@@ -89,15 +89,20 @@ impl Element for InfiniteSource {
         let timestamp = args.read_kw("TIMESTAMP", parse_bool);
         let length = match length {
             Some(l) if !(0..=65535).contains(&l) => return Err("LENGTH: out of range".into()),
-            l => l.map(|l| l as usize),
+            Some(l) => Some(ctx.limits.check_packet_length("LENGTH", l as usize)?),
+            None => None,
         };
+        if let Some(data) = &data {
+            ctx.limits.check_packet_length("DATA", data.len())?;
+        }
         self.template = ctx.pool.packet_from_slice(&payload(data, length));
         self.limit = limit.and_then(|l| u64::try_from(l).ok());
         if let Some(b) = burst {
             if b < 1 {
                 return Err("BURST: must be at least 1".into());
             }
-            self.burst = b as usize;
+            let b = usize::try_from(b).unwrap_or(usize::MAX);
+            self.burst = ctx.limits.check_burst("BURST", b)?;
         }
         self.active = active.unwrap_or(true);
         self.stop = stop.unwrap_or(false);

@@ -56,6 +56,7 @@ pub fn configure(
         input_processing: &inputs,
         output_processing: &outputs,
         pool: &pool,
+        limits: &crate::Limits::HOST,
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).and(args.finish())?;

@@ -1,6 +1,7 @@
 //! `$variable` expansion in configuration strings, Click's way: expanded in plain text and inside
 //! double quotes (where the value is escaped), never inside single quotes or comments.
 
+use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
@@ -36,15 +37,18 @@ impl Env {
     }
 }
 
-/// Expands the variables of `config` in `env`. Unknown variables are left as written.
-pub fn expand(config: &str, env: &Env) -> String {
-    expand_depth(config, env, 0)
+/// Expands the variables of `config` in `env`. Unknown variables are left as written. An
+/// expansion longer than `max_bytes` (variables that mention themselves grow exponentially)
+/// is an error naming the limit.
+pub fn expand(config: &str, env: &Env, max_bytes: usize) -> Result<String, String> {
+    expand_depth(config, env, 0, max_bytes)
 }
 
-fn expand_depth(config: &str, env: &Env, depth: usize) -> String {
+fn expand_depth(config: &str, env: &Env, depth: usize, max: usize) -> Result<String, String> {
     if !config.contains('$') || depth > MAX_DEPTH {
-        return config.to_string();
+        return Ok(config.to_string());
     }
+    let too_long = || format!("expanding variables gives more than the limit of {max} bytes");
     let s = config.as_bytes();
     let mut out = String::with_capacity(config.len());
     let mut copied = 0;
@@ -73,7 +77,10 @@ fn expand_depth(config: &str, env: &Env, depth: usize) -> String {
                     i = end;
                     continue;
                 };
-                let value = expand_depth(value, env, depth + 1);
+                let value = expand_depth(value, env, depth + 1, max)?;
+                if out.len() + (i - copied) + value.len() > max {
+                    return Err(too_long());
+                }
                 out.push_str(&config[copied..i]);
                 if quote_char == b'"' {
                     let quoted = quote(&value);
@@ -88,7 +95,10 @@ fn expand_depth(config: &str, env: &Env, depth: usize) -> String {
         }
     }
     out.push_str(&config[copied.min(config.len())..]);
-    out
+    if out.len() > max {
+        return Err(too_long());
+    }
+    Ok(out)
 }
 
 /// The variable name at `i` (which holds `$`): `$name` or `${name}`; returns it and the end.
@@ -138,6 +148,7 @@ mod tests {
     #[test]
     fn expands_like_click() {
         let e = env();
+        let expand = |c: &str, e: &Env| super::expand(c, e, 1 << 20).unwrap();
         assert_eq!(expand("$IP 00:15", &e), "10.10.0.3 00:15");
         assert_eq!(expand("12/0800 15/$TOS, -", &e), "12/0800 15/cc, -");
         assert_eq!(expand("$LABEL", &e), "\"hello, world\"");
@@ -152,7 +163,13 @@ mod tests {
     fn self_reference_is_bounded() {
         let mut e = Env::new();
         e.bind("A", "$A$A");
-        let out = expand("$A", &e);
-        assert!(out.len() < 100_000);
+        assert_eq!(expand("$A", &e, 100_000).map(|s| s.len()), Ok(4096));
+        e.bind("X", "$X$X$X$X$X$X$X$X$X$X$X");
+        assert_eq!(
+            expand("$X", &e, 100_000),
+            Err(String::from(
+                "expanding variables gives more than the limit of 100000 bytes"
+            ))
+        );
     }
 }

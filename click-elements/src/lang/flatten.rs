@@ -10,6 +10,7 @@ use super::expand::{expand, Env};
 use super::parser::{ClassRef, CompoundClass, Formal, ParsedConfig, Scope};
 use crate::args::{keyword_length, split_args};
 use crate::error::{Diagnostic, Location};
+use crate::limits::{BuildMonitor, Limits, Unmonitored};
 
 /// A primitive element of the flattened router.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +58,12 @@ enum Node {
 
 struct Flattener<'a> {
     file: &'a str,
+    limits: &'a Limits,
+    monitor: &'a mut dyn BuildMonitor,
+    /// Primitive elements and compound instances made so far (bounded by `limits.elements`).
+    instances: usize,
+    /// A limit or the monitor stopped the expansion; nothing more is added.
+    abandoned: bool,
     nodes: Vec<Node>,
     edges: Vec<(usize, usize, usize, usize)>,
     /// Compound instances waiting to be expanded, after the enclosing scope's own elements.
@@ -85,8 +92,25 @@ pub fn flatten(
     file: &str,
     defines: &[(String, String)],
 ) -> Result<FlatConfig, Vec<Diagnostic>> {
+    flatten_monitored(parsed, file, defines, &Limits::HOST, &mut Unmonitored)
+}
+
+/// [`flatten`] within `limits` (element count, expanded text), with `monitor` called after
+/// every element and compound instance; a limit or a monitor error stops the expansion with
+/// the error at the element's place.
+pub fn flatten_monitored(
+    parsed: &ParsedConfig,
+    file: &str,
+    defines: &[(String, String)],
+    limits: &Limits,
+    monitor: &mut dyn BuildMonitor,
+) -> Result<FlatConfig, Vec<Diagnostic>> {
     let mut f = Flattener {
         file,
+        limits,
+        monitor,
+        instances: 0,
+        abandoned: false,
         nodes: Vec::new(),
         edges: Vec::new(),
         pending: Vec::new(),
@@ -105,12 +129,29 @@ pub fn flatten(
     }
     f.expand_scope(&parsed.scope, "", &env, None);
     let mut depth = 0;
-    while !f.pending.is_empty() && depth < MAX_INSTANCE_DEPTH {
+    while !f.pending.is_empty() && !f.abandoned {
+        if depth == MAX_INSTANCE_DEPTH {
+            let p = &f.pending[0];
+            let (location, class) = (p.location, p.class.name.clone());
+            f.error(
+                location,
+                format!(
+                    "compound elements nested more than {MAX_INSTANCE_DEPTH} deep (instantiating '{class}')"
+                ),
+            );
+            break;
+        }
         let batch = core::mem::take(&mut f.pending);
         for p in batch {
+            if f.abandoned {
+                break;
+            }
             f.expand_instance(p);
         }
         depth += 1;
+    }
+    if !f.errors.is_empty() {
+        return Err(f.errors);
     }
     f.join_tunnels();
     if f.errors.is_empty() {
@@ -129,6 +170,43 @@ impl Flattener<'_> {
         });
     }
 
+    /// Counts one more element or compound instance at `location` and lets the monitor look;
+    /// false (with the error reported) when the expansion must stop.
+    fn admit(&mut self, location: Location) -> bool {
+        if self.abandoned {
+            return false;
+        }
+        self.instances += 1;
+        let refusal = if self.instances > self.limits.elements {
+            Some(format!(
+                "more than the limit of {} elements once compounds are expanded",
+                self.limits.elements
+            ))
+        } else {
+            self.monitor.checkpoint().err()
+        };
+        match refusal {
+            Some(message) => {
+                self.error(location, message);
+                self.abandoned = true;
+                false
+            }
+            None => true,
+        }
+    }
+
+    /// Expands the variables of an element's configuration, within the limit.
+    fn expand_config(&mut self, config: &str, env: &Env, location: Location) -> Option<String> {
+        match expand(config, env, self.limits.expanded_bytes) {
+            Ok(text) => Some(text),
+            Err(message) => {
+                self.error(location, message);
+                self.abandoned = true;
+                None
+            }
+        }
+    }
+
     fn new_node(&mut self, node: Node) -> usize {
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -145,28 +223,39 @@ impl Flattener<'_> {
     ) {
         let mut map = Vec::with_capacity(scope.elements.len());
         for (i, decl) in scope.elements.iter().enumerate() {
+            if matches!(decl.class, ClassRef::Primitive(_) | ClassRef::Compound(_))
+                && !self.admit(decl.location)
+            {
+                return;
+            }
             let node = match &decl.class {
                 ClassRef::Tunnel => {
                     tunnels.map(|(input, output)| if i == 0 { input } else { output })
                 }
                 ClassRef::Error => None,
                 ClassRef::Primitive(class) => {
+                    let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
+                        return;
+                    };
                     let idx = self.out.elements.len();
                     self.out.elements.push(FlatElement {
                         name: format!("{prefix}{}", decl.name),
                         class: class.clone(),
-                        config: expand(&decl.config, env),
+                        config,
                         location: decl.location,
                     });
                     Some(self.new_node(Node::Element(idx)))
                 }
                 ClassRef::Compound(class) => {
+                    let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
+                        return;
+                    };
                     let input = self.new_node(Node::Tunnel);
                     let output = self.new_node(Node::Tunnel);
                     self.pending.push(Pending {
                         class: class.clone(),
                         prefix: format!("{prefix}{}/", decl.name),
-                        config: expand(&decl.config, env),
+                        config,
                         env: env.clone(),
                         ports: scope.used_ports(i),
                         tunnels: (input, output),

@@ -12,6 +12,7 @@ use alloc::vec::Vec;
 use super::lexer::{Lexer, LineIndex, Tok, Token};
 use crate::args::{split_args, split_words, unquote};
 use crate::error::{Diagnostic, Location};
+use crate::limits::{BuildMonitor, Unmonitored};
 
 /// Deepest allowed nesting of compound classes (keeps recursion bounded on hostile input).
 const MAX_DEPTH: usize = 64;
@@ -154,6 +155,10 @@ struct Parser<'a, 'r> {
     errors: Vec<Diagnostic>,
     requirements: Vec<(String, String)>,
     depth: usize,
+    monitor: &'r mut dyn BuildMonitor,
+    /// The monitor stopped the parse (with the error at this index): every further token is
+    /// the end of the file.
+    abandoned: Option<usize>,
 }
 
 /// Parses `src` (named `file` in messages). `is_primitive` tells which class names the element
@@ -162,6 +167,17 @@ pub fn parse(
     src: &str,
     file: &str,
     is_primitive: &dyn Fn(&str) -> bool,
+) -> Result<ParsedConfig, Vec<Diagnostic>> {
+    parse_monitored(src, file, is_primitive, &mut Unmonitored)
+}
+
+/// [`parse`] with `monitor` called after every statement; an error from it ends the parse
+/// with that message at the statement's place.
+pub fn parse_monitored(
+    src: &str,
+    file: &str,
+    is_primitive: &dyn Fn(&str) -> bool,
+    monitor: &mut dyn BuildMonitor,
 ) -> Result<ParsedConfig, Vec<Diagnostic>> {
     let mut p = Parser {
         lexer: Lexer::new(src),
@@ -172,10 +188,16 @@ pub fn parse(
         errors: Vec::new(),
         requirements: Vec::new(),
         depth: 0,
+        monitor,
+        abandoned: None,
     };
     let mut scope = Scope::default();
     let end = p.statements(&mut scope, false);
     debug_assert!(matches!(end.tok, Tok::Eof));
+    if let Some(i) = p.abandoned {
+        // What follows the monitor's error comes from cutting the source short.
+        p.errors.truncate(i + 1);
+    }
     if p.errors.is_empty() {
         Ok(ParsedConfig {
             scope,
@@ -209,6 +231,12 @@ impl Parser<'_, '_> {
     }
 
     fn next(&mut self) -> Token {
+        if self.abandoned.is_some() {
+            return Token {
+                tok: Tok::Eof,
+                pos: 0,
+            };
+        }
         self.lexer.next_token()
     }
 
@@ -244,6 +272,14 @@ impl Parser<'_, '_> {
     fn statements(&mut self, scope: &mut Scope, in_compound: bool) -> Token {
         loop {
             let t = self.next();
+            if let Err(message) = self.monitor.checkpoint() {
+                self.error(t.pos, message);
+                self.abandoned = Some(self.errors.len() - 1);
+                return Token {
+                    tok: Tok::Eof,
+                    pos: t.pos,
+                };
+            }
             match &t.tok {
                 Tok::Eof => {
                     if in_compound {

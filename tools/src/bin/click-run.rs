@@ -1,15 +1,23 @@
 //! `click-run`: runs a Click configuration on Linux until its sources stop, like Click's
 //! userlevel `click` driver.
 
+use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use click_elements::{build_router, flatten_config, Registry, Router};
+use click_elements::{build_router_monitored, flatten_monitored, Limits, Registry, Router};
+use clickos_tools::heap::{BuildBudget, CountingAlloc};
 use clickos_tools::HostPlatform;
+
+#[global_allocator]
+static HEAP: CountingAlloc = CountingAlloc::new();
+
+/// The build budget without `--memory-limit` or an address-space limit.
+const DEFAULT_BUILD_BUDGET: usize = 1 << 30;
 
 const USAGE: &str = "\
 usage: click-run [-f] CONFIG.click | -e 'CONFIG' [NAME=VALUE ...] [-h ELEMENT.HANDLER ...]
-                 [-t] [-q] [-o FILE | -o - | --flatten]
+                 [-t] [-q] [-o FILE | -o - | --flatten] [--memory-limit SIZE]
 
   -f FILE        read the configuration from FILE ('-' for stdin)
   -e CONFIG      use CONFIG as the configuration text
@@ -18,7 +26,11 @@ usage: click-run [-f] CONFIG.click | -e 'CONFIG' [NAME=VALUE ...] [-h ELEMENT.HA
   -t             print the run time and packet rate of the driver on stderr
   -q             do not run the driver (check and/or print only)
   -o FILE        write the flattened configuration to FILE ('-' for stdout)
-  --flatten      same as -q -o -";
+  --flatten      same as -q -o -
+  --memory-limit SIZE
+                 refuse a configuration whose router needs more than SIZE bytes (K, M, G
+                 suffixes) to build (default: a quarter of the address-space limit, ulimit
+                 -v, if one is set, otherwise 1G)";
 
 /// Command-line options.
 #[derive(Default)]
@@ -30,6 +42,27 @@ struct Options {
     timing: bool,
     quit: bool,
     output: Option<String>,
+    memory_limit: Option<usize>,
+}
+
+/// Parses a byte count with an optional K, M or G suffix.
+fn parse_size(s: &str) -> Option<usize> {
+    let (digits, shift) = match s.as_bytes().last()? {
+        b'K' | b'k' => (&s[..s.len() - 1], 10),
+        b'M' | b'm' => (&s[..s.len() - 1], 20),
+        b'G' | b'g' => (&s[..s.len() - 1], 30),
+        _ => (s, 0),
+    };
+    digits.parse::<usize>().ok()?.checked_mul(1 << shift)
+}
+
+/// The soft address-space limit of this process (`ulimit -v`), if one is set.
+fn address_space_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits
+        .lines()
+        .find(|l| l.starts_with("Max address space"))?;
+    line.split_whitespace().nth(3)?.parse().ok()
 }
 
 fn is_variable_name(s: &str) -> bool {
@@ -52,6 +85,11 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
             "-o" | "--output" => o.output = Some(value(&arg)?),
             "-t" | "--time" => o.timing = true,
             "-q" | "--quit" => o.quit = true,
+            "--memory-limit" => {
+                let v = value(&arg)?;
+                o.memory_limit =
+                    Some(parse_size(&v).ok_or(format!("--memory-limit: bad size '{v}'"))?);
+            }
             "--flatten" => {
                 o.quit = true;
                 o.output = Some("-".into());
@@ -78,18 +116,31 @@ fn parse_options(args: impl Iterator<Item = String>) -> Result<Options, String> 
     Ok(o)
 }
 
-fn read_source(o: &Options) -> Result<(String, String), String> {
+/// The configuration text and its name; at most `max` bytes are read (a longer source is
+/// refused without reading the rest).
+fn read_source(o: &Options, max: usize) -> Result<(String, String), String> {
     if let Some(expr) = &o.expr {
         return Ok((expr.clone(), "<expr>".into()));
     }
     let file = o.file.as_deref().unwrap_or("-");
-    if file == "-" {
-        let text =
-            std::io::read_to_string(std::io::stdin()).map_err(|e| format!("<stdin>: {e}"))?;
-        return Ok((text, "<stdin>".into()));
+    let (name, reader): (&str, Box<dyn Read>) = if file == "-" {
+        ("<stdin>", Box::new(std::io::stdin()))
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| format!("{file}: {e}"))?;
+        (file, Box::new(f))
+    };
+    let mut bytes = Vec::new();
+    reader
+        .take(max as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("{name}: {e}"))?;
+    if bytes.len() > max {
+        return Err(format!(
+            "{name}: configuration is larger than the limit of {max} bytes"
+        ));
     }
-    let text = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-    Ok((text, file.to_string()))
+    let text = String::from_utf8(bytes).map_err(|e| format!("{name}: {e}"))?;
+    Ok((text, name.to_string()))
 }
 
 /// Prints read handlers the way `click -h` does: names as headers only when there are several.
@@ -125,13 +176,19 @@ fn print_handlers(router: &Router, handlers: &[String]) -> bool {
 }
 
 fn run(o: Options) -> Result<bool, String> {
-    let (source, file) = read_source(&o)?;
+    let limits = Limits::HOST;
+    let (source, file) = read_source(&o, limits.config_bytes)?;
     let registry = Registry::standard();
+    let budget = o.memory_limit.unwrap_or_else(|| {
+        address_space_limit().map_or(DEFAULT_BUILD_BUDGET, |l| (l / 4).min(DEFAULT_BUILD_BUDGET))
+    });
     if let Some(out) = &o.output {
         // Check and print even when the router would fail to initialize (missing files...).
-        let flat =
-            flatten_config(&source, &file, &o.defines, &registry).map_err(|e| e.to_string())?;
-        let router = click_elements::Router::new(&flat, &registry).map_err(|e| e.to_string())?;
+        let mut monitor = BuildBudget::new(&HEAP, budget);
+        let flat = flatten_monitored(&source, &file, &o.defines, &registry, &limits, &mut monitor)
+            .map_err(|e| e.to_string())?;
+        let router =
+            Router::build(&flat, &registry, &limits, &mut monitor).map_err(|e| e.to_string())?;
         let text = router.flat_text();
         if out == "-" {
             print!("{text}");
@@ -142,8 +199,10 @@ fn run(o: Options) -> Result<bool, String> {
             return Ok(print_handlers(&router, &o.handlers));
         }
     }
-    let router = build_router(&source, &file, &o.defines, &registry)
-        .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
+    let mut monitor = BuildBudget::new(&HEAP, budget);
+    let router =
+        build_router_monitored(&source, &file, &o.defines, &registry, &limits, &mut monitor)
+            .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
     let mut platform = HostPlatform;
     if !o.quit {
         let start = Instant::now();
