@@ -82,6 +82,11 @@ pub fn start(si: &'static StartInfo) -> ! {
             shutdown::crash();
         }
     };
+    let guard = crate::arch::x86_64::entry::stack_guard_page();
+    if let Err(e) = mm::unmap_page(guard) {
+        error!("unmapping the stack guard page at {guard:#x} failed: {e:?}");
+        shutdown::crash();
+    }
     let timer_port = match events::bind_virq(VIRQ_TIMER) {
         Ok(port) => port,
         Err(e) => {
@@ -171,6 +176,15 @@ pub fn start(si: &'static StartInfo) -> ! {
             info!("idle: done after {blocks} blocks");
         }
         Selftest::Panic => panic!("selftest: panic requested on the command line"),
+        Selftest::Stack => {
+            info!(
+                "stack selftest: recursing past the {} KiB stack onto its guard page at {guard:#x}",
+                crate::arch::x86_64::entry::STACK_SIZE / 1024
+            );
+            let depth = selftest::overflow_stack(0);
+            error!("stack selftest FAILED: returned from depth {depth}");
+            shutdown::crash();
+        }
         Selftest::Fault => {
             info!("fault selftest: reading unmapped address {FAULT_PROBE_ADDRESS:#x}");
             let value = mm::touch_unmapped(FAULT_PROBE_ADDRESS);

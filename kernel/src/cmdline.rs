@@ -14,6 +14,8 @@ pub enum Selftest {
     Fault,
     /// Sleep on the timer for `idle_secs` seconds, then power off: the domain must block.
     Idle,
+    /// Recurse until the stack overflows: the guard page must stop it with a crash.
+    Stack,
 }
 
 /// The options the kernel understands on its command line.
@@ -73,6 +75,10 @@ impl Options<'_> {
                 }
                 Some(("selftest", "idle")) => {
                     opts.selftest = Selftest::Idle;
+                    true
+                }
+                Some(("selftest", "stack")) => {
+                    opts.selftest = Selftest::Stack;
                     true
                 }
                 Some(("idle_secs", v)) => match v.parse::<u32>() {

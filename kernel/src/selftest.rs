@@ -158,6 +158,18 @@ pub fn idle<P: Platform>(platform: &mut P, secs: u32, on_tick: impl FnMut(u32) +
     sched.stats().blocks
 }
 
+/// Recurses with a 1 KiB frame until the stack runs out (the guard page under it must stop
+/// this with a fault); returns only if the recursion bottomed out, which it never should.
+#[inline(never)]
+pub fn overflow_stack(depth: u64) -> u64 {
+    let frame = core::hint::black_box([depth as u8; 1024]);
+    if depth == u64::MAX {
+        return depth;
+    }
+    let below = overflow_stack(depth + 1);
+    core::hint::black_box(below + u64::from(frame[0]))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Boot tests of the guest under a real Xen (tools/rig: Xen 4.17 + Debian dom0 in QEMU/TCG).
-# One QEMU boot runs four guests from one image, each selecting its behaviour on the command
+# One QEMU boot runs five guests from one image, each selecting its behaviour on the command
 # line (xl extra=):
 #   boot   memory = 8: banner (version, memory, boot time from the Xen clock), scheduler
 #          self-test (sleepers wake in deadline order), exit reason poweroff
 #   panic  selftest=panic: the panic message on the console, exit reason crash
 #   fault  selftest=fault: the page-fault diagnostic (vector, rip, address), exit reason crash
+#   stack  selftest=stack: recurses past the stack onto its guard page: the domain crashes
+#          (Xen cannot deliver the fault on an unmapped stack) instead of corrupting memory
 #   idle   selftest=idle: sleeps 6 s on the timer; a dom0 hook samples `xl list` CPU time
 #          while the domain lives, which must stay flat (it blocks), exit reason poweroff
 set -euo pipefail
@@ -16,7 +18,7 @@ image=$(kernel/build-image.sh)
 tools/rig/build.sh
 rig_begin
 rig_run "boot tests" --kernel "$image" tests/rig/boot.cfg tests/rig/panic.cfg tests/rig/fault.cfg \
-    --post-hook tests/rig/idle-cpu.sh tests/rig/idle.cfg
+    tests/rig/stack.cfg --post-hook tests/rig/idle-cpu.sh tests/rig/idle.cfg
 output=$work/output
 
 section() { # the lines of guest $1, from its "== guest" line to its "== exit" line
@@ -42,6 +44,13 @@ expect_of clickos-panic '^== exit name=clickos-panic reason=crash' 'exit reason 
 expect_of clickos-panic '\| panic: selftest: panic requested on the command line at ' 'panic message on the console'
 expect_of clickos-fault '^== exit name=clickos-fault reason=crash' 'exit reason crash'
 expect_of clickos-fault '\| fault: vector 14 \(#PF page fault\) error 0x[0-9a-f]+ rip 0x[0-9a-f]+ .* address 0xdead0000$' 'fault diagnostic'
+expect_of clickos-stack '\| stack selftest: recursing past the 64 KiB stack onto its guard page' 'stack selftest starts'
+expect_of clickos-stack '^== exit name=clickos-stack reason=crash' 'stack overflow: exit reason crash'
+if section clickos-stack | grep -q 'stack selftest FAILED'; then
+    fail "clickos-stack: the recursion returned"
+else
+    pass "clickos-stack: the overflow stopped at the guard page"
+fi
 expect_of clickos-idle '^== exit name=clickos-idle reason=poweroff' 'exit reason poweroff'
 expect_of clickos-idle '\| idle: tick 6$' 'slept six one-second ticks'
 # Flat: at most 0.3 s of CPU time over at least 2 s of sampling (a spinning guest gains ~1 s/s).

@@ -17,7 +17,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::{String, ToString};
 use click_elements::element::Platform;
-use click_elements::{build_router, Diagnostics, Registry, Router};
+use click_elements::{build_router_monitored, BuildMonitor, Diagnostics, Limits, Registry, Router};
 use log::{info, warn};
 
 #[cfg(test)]
@@ -28,6 +28,95 @@ pub const ROOT: &str = "data/clickos";
 
 /// Keys the guest itself writes and remembers, to tell their watch echo from a tool's write.
 const ECHOES_KEPT: usize = 64;
+/// Heap kept out of a build's budget: what the data path and the protocol need meanwhile.
+const HEAP_RESERVE: usize = 64 << 10;
+/// While a configuration loads, the running routers get a round at least this often.
+const FORWARD_EVERY_NS: u64 = 200_000;
+
+/// The running routers, by id.
+pub type Routers = BTreeMap<u32, Router>;
+
+/// Runs one round of every router's tasks on `platform`; returns whether any did work.
+pub fn run_round(routers: &Routers, platform: &mut dyn Platform) -> bool {
+    let mut worked = false;
+    for router in routers.values() {
+        worked |= router.run_tasks_once(platform).worked;
+    }
+    worked
+}
+
+/// What the guest lends the protocol while a configuration loads: its clock, its heap
+/// figures, and a round of forwarding so that traffic keeps flowing meanwhile.
+pub trait LoadHost {
+    /// The guest clock, in nanoseconds.
+    fn now(&self) -> u64;
+    /// Bytes of heap in use and free.
+    fn heap(&self) -> (usize, usize);
+    /// Runs one round of `routers` (the ones that keep running while the new one is built).
+    fn forward(&mut self, routers: &Routers);
+}
+
+/// A load in progress: holds the build to the heap it may use (half of what is free beyond a
+/// reserve, so that even a vector doubling at the last safe point fits) and gives the
+/// running routers a round whenever the build has held them up for long enough.
+struct Loading<'a> {
+    host: &'a mut dyn LoadHost,
+    routers: &'a Routers,
+    start: u64,
+    heap_at_start: usize,
+    budget: usize,
+    last_forward: u64,
+    longest_pause: u64,
+}
+
+impl<'a> Loading<'a> {
+    fn new(host: &'a mut dyn LoadHost, routers: &'a Routers) -> Loading<'a> {
+        let (used, free) = host.heap();
+        let now = host.now();
+        Loading {
+            host,
+            routers,
+            start: now,
+            heap_at_start: used,
+            budget: free.saturating_sub(HEAP_RESERVE) / 2,
+            last_forward: now,
+            longest_pause: 0,
+        }
+    }
+
+    /// The budget check and, when due, a round of forwarding.
+    fn step(&mut self) -> Result<(), String> {
+        let (used, _) = self.host.heap();
+        if used.saturating_sub(self.heap_at_start) > self.budget {
+            return Err(format!(
+                "configuration needs more than {} KiB, the memory this guest can spare",
+                self.budget / 1024
+            ));
+        }
+        let now = self.host.now();
+        if now.saturating_sub(self.last_forward) >= FORWARD_EVERY_NS {
+            self.longest_pause = self.longest_pause.max(now - self.last_forward);
+            self.host.forward(self.routers);
+            self.last_forward = self.host.now();
+        }
+        Ok(())
+    }
+
+    /// The longest time the running routers waited, up to now.
+    fn finish(&mut self) -> (u64, u64) {
+        let now = self.host.now();
+        let pause = self
+            .longest_pause
+            .max(now.saturating_sub(self.last_forward));
+        (now.saturating_sub(self.start), pause)
+    }
+}
+
+impl BuildMonitor for Loading<'_> {
+    fn checkpoint(&mut self) -> Result<(), String> {
+        self.step()
+    }
+}
 
 /// The few XenStore operations the protocol needs, on paths relative to the domain's home.
 pub trait KeyStore {
@@ -95,6 +184,8 @@ pub enum Outcome {
         generation: u64,
         /// Nanoseconds from the request to the new router running.
         swap_ns: u64,
+        /// The longest the running routers went without a round meanwhile, in nanoseconds.
+        pause_ns: u64,
     },
     /// A configuration did not load; the router that was running (if any) still runs.
     Failed {
@@ -116,23 +207,19 @@ pub enum Outcome {
 /// The routers of the guest and the protocol state.
 pub struct Control {
     registry: Registry,
-    routers: BTreeMap<u32, Router>,
+    limits: Limits,
+    routers: Routers,
     generations: BTreeMap<u32, u64>,
     /// `(path, value)` the guest wrote under `elements/`, whose watch events are echoes.
     echoes: VecDeque<(String, String)>,
 }
 
-impl Default for Control {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Control {
-    /// No routers yet; elements from the standard registry.
-    pub fn new() -> Self {
+    /// No routers yet; elements from the standard registry; configurations within `limits`.
+    pub fn new(limits: Limits) -> Self {
         Control {
             registry: Registry::standard(),
+            limits,
             routers: BTreeMap::new(),
             generations: BTreeMap::new(),
             echoes: VecDeque::new(),
@@ -141,8 +228,16 @@ impl Control {
 
     /// Installs router `rid` from `text` (a boot-time configuration; `file` names it in
     /// diagnostics), replacing any router of that id.
-    pub fn install(&mut self, rid: u32, text: &str, file: &str) -> Result<u64, Diagnostics> {
-        let router = build_router(text, file, &[], &self.registry)?;
+    pub fn install(
+        &mut self,
+        rid: u32,
+        text: &str,
+        file: &str,
+        host: &mut dyn LoadHost,
+    ) -> Result<u64, Diagnostics> {
+        let mut loading = Loading::new(host, &self.routers);
+        let router =
+            build_router_monitored(text, file, &[], &self.registry, &self.limits, &mut loading)?;
         self.routers.insert(rid, router);
         let generation = self.generations.entry(rid).or_insert(0);
         *generation += 1;
@@ -156,11 +251,7 @@ impl Control {
 
     /// Runs one round of every router's tasks; returns whether any did work.
     pub fn run_once(&self, platform: &mut dyn Platform) -> bool {
-        let mut worked = false;
-        for router in self.routers.values() {
-            worked |= router.run_tasks_once(platform).worked;
-        }
-        worked
+        run_round(&self.routers, platform)
     }
 
     /// Stops every router.
@@ -168,15 +259,16 @@ impl Control {
         self.routers.clear();
     }
 
-    /// Handles the watch event for `path`; `now` reads the clock in nanoseconds.
+    /// Handles the watch event for `path`; `host` lends its clock, heap figures and
+    /// forwarding while a configuration loads.
     pub fn handle(
         &mut self,
         path: &str,
         store: &mut dyn KeyStore,
-        now: &dyn Fn() -> u64,
+        host: &mut dyn LoadHost,
     ) -> Outcome {
         match Request::parse(path) {
-            Some(Request::Status(rid)) => self.status_changed(rid, store, now),
+            Some(Request::Status(rid)) => self.status_changed(rid, store, host),
             Some(Request::Read(rid, element, handler)) => {
                 self.read_requested(rid, element, handler, store)
             }
@@ -191,9 +283,8 @@ impl Control {
         &mut self,
         rid: u32,
         store: &mut dyn KeyStore,
-        now: &dyn Fn() -> u64,
+        host: &mut dyn LoadHost,
     ) -> Outcome {
-        let start = now();
         let base = format!("{ROOT}/{rid}");
         let status = match store.read(&format!("{base}/status")) {
             Ok(s) => s,
@@ -216,16 +307,29 @@ impl Control {
             _ => return Outcome::Ignored,
         }
         let file = format!("{base}/config");
-        let loaded = read_chunks(store, &file).and_then(|text| {
-            build_router(&text, &file, &[], &self.registry).map_err(|d| d.to_string())
-        });
+        // The running routers keep forwarding while the new one is read and built.
+        let mut loading = Loading::new(host, &self.routers);
+        let loaded =
+            read_chunks(store, &file, self.limits.config_bytes, &mut loading).and_then(|text| {
+                build_router_monitored(
+                    &text,
+                    &file,
+                    &[],
+                    &self.registry,
+                    &self.limits,
+                    &mut loading,
+                )
+                .map_err(|d| d.to_string())
+            });
+        let (swap_ns, pause_ns) = loading.finish();
         match loaded {
             Ok(router) => {
+                // Between two rounds: the old router finished its last burst, the new one
+                // takes the next; frames meanwhile wait in the rings.
                 self.routers.insert(rid, router);
                 let generation = self.generations.entry(rid).or_insert(0);
                 *generation += 1;
                 let generation = *generation;
-                let swap_ns = now().saturating_sub(start);
                 report(store, &format!("{base}/error"), "");
                 report(
                     store,
@@ -234,18 +338,25 @@ impl Control {
                 );
                 report(
                     store,
+                    &format!("{base}/pause_us"),
+                    &(pause_ns / 1_000).to_string(),
+                );
+                report(
+                    store,
                     &format!("{base}/generation"),
                     &generation.to_string(),
                 );
                 info!(
-                    "control: router {rid} running (generation {generation}), swapped in {}.{:03} ms",
+                    "control: router {rid} running (generation {generation}), swapped in {}.{:03} ms, forwarding paused at most {} us",
                     swap_ns / 1_000_000,
-                    swap_ns / 1_000 % 1_000
+                    swap_ns / 1_000 % 1_000,
+                    pause_ns / 1_000
                 );
                 Outcome::Loaded {
                     rid,
                     generation,
                     swap_ns,
+                    pause_ns,
                 }
             }
             Err(error) => {
@@ -339,11 +450,23 @@ impl Control {
     }
 }
 
-/// Concatenates `<dir>/0`, `<dir>/1`, ... up to the first missing chunk.
-fn read_chunks(store: &mut dyn KeyStore, dir: &str) -> Result<String, String> {
+/// Concatenates `<dir>/0`, `<dir>/1`, ... up to the first missing chunk, refusing more than
+/// `max` bytes; the running routers get their rounds between chunks.
+fn read_chunks(
+    store: &mut dyn KeyStore,
+    dir: &str,
+    max: usize,
+    loading: &mut Loading<'_>,
+) -> Result<String, String> {
     let mut text = String::new();
     for i in 0.. {
+        loading.step().map_err(|e| format!("{dir}: {e}"))?;
         match store.read(&format!("{dir}/{i}")) {
+            Ok(chunk) if text.len() + chunk.len() > max => {
+                return Err(format!(
+                    "{dir}: configuration is larger than the limit of {max} bytes"
+                ))
+            }
             Ok(chunk) => text.push_str(&chunk),
             Err(e) if e.is_not_found() && i == 0 => {
                 return Err(format!("{dir}: no configuration ({dir}/0 is missing)"))

@@ -26,8 +26,50 @@ impl KeyStore for MemKeys {
     }
 }
 
-fn clock() -> u64 {
-    1_000
+/// The guest as the protocol sees it: a clock that moves `tick` ns per read, a heap that grows
+/// by `growth` bytes per look, and the forwarding rounds it was given.
+struct TestHost {
+    clock: core::cell::Cell<u64>,
+    tick: u64,
+    used: core::cell::Cell<usize>,
+    free: usize,
+    growth: usize,
+    rounds: usize,
+    routers_forwarded: usize,
+}
+
+impl TestHost {
+    /// A clock that stands still and a heap without end.
+    fn quiet() -> TestHost {
+        TestHost {
+            clock: core::cell::Cell::new(1_000),
+            tick: 0,
+            used: core::cell::Cell::new(0),
+            free: usize::MAX / 4,
+            growth: 0,
+            rounds: 0,
+            routers_forwarded: 0,
+        }
+    }
+}
+
+impl LoadHost for TestHost {
+    fn now(&self) -> u64 {
+        let t = self.clock.get();
+        self.clock.set(t + self.tick);
+        t
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        let used = self.used.get();
+        self.used.set(used + self.growth);
+        (used, self.free)
+    }
+
+    fn forward(&mut self, routers: &Routers) {
+        self.rounds += 1;
+        self.routers_forwarded = self.routers_forwarded.max(routers.len());
+    }
 }
 
 /// Writes `config` in chunks of `size` bytes as a tool does, then `status = Running`, and
@@ -46,10 +88,15 @@ fn install(c: &mut Control, s: &mut MemKeys, rid: u32, config: &str, size: usize
 /// Delivers every fired event until none is left; returns the last outcome that was not
 /// `Ignored`.
 fn settle(c: &mut Control, s: &mut MemKeys) -> Outcome {
+    settle_with(c, s, &mut TestHost::quiet())
+}
+
+/// [`settle`] with the given host.
+fn settle_with(c: &mut Control, s: &mut MemKeys, host: &mut TestHost) -> Outcome {
     let mut last = Outcome::Ignored;
     while !s.fired.is_empty() {
         let path = s.fired.remove(0);
-        let out = c.handle(&path, s, &clock);
+        let out = c.handle(&path, s, host);
         if out != Outcome::Ignored {
             last = out;
         }
@@ -95,24 +142,26 @@ fn paths_are_classified() {
 #[test]
 fn a_config_in_chunks_over_64_kib_loads_and_is_reported() {
     let mut config = String::new();
-    for i in 0..2500 {
+    for i in 0..300 {
         config.push_str(&format!(
-            "Idle -> c{i} :: Counter -> Discard; // element {i}\n"
+            "Idle -> c{i} :: Counter -> Discard; // element {i}{}\n",
+            " padding".repeat(25)
         ));
     }
     assert!(config.len() > 64 * 1024, "{}", config.len());
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     let out = install(&mut c, &mut s, 0, &config, 992);
     assert_eq!(
         out,
         Outcome::Loaded {
             rid: 0,
             generation: 1,
-            swap_ns: 0
+            swap_ns: 0,
+            pause_ns: 0
         }
     );
     let (_, router) = c.routers().next().unwrap();
-    assert!(router.find("c2499").is_some());
+    assert!(router.find("c299").is_some());
     assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
     assert_eq!(key(&s, "data/clickos/0/error").as_deref(), Some(""));
     assert_eq!(key(&s, "data/clickos/0/swap_us").as_deref(), Some("0"));
@@ -121,7 +170,7 @@ fn a_config_in_chunks_over_64_kib_loads_and_is_reported() {
 
 #[test]
 fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 512);
     let out = install(
         &mut c,
@@ -153,7 +202,7 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
 
 #[test]
 fn a_good_config_replaces_the_running_one() {
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 992);
     let out = install(&mut c, &mut s, 0, "FromDevice(0) -> d :: Discard;", 992);
     assert!(
@@ -168,7 +217,7 @@ fn a_good_config_replaces_the_running_one() {
 
 #[test]
 fn read_handlers_are_answered_and_their_echo_is_not_a_write() {
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 992);
     s.write("data/clickos/0/control/read/c/count", "").unwrap();
     let out = settle(&mut c, &mut s);
@@ -192,7 +241,7 @@ fn read_handlers_are_answered_and_their_echo_is_not_a_write() {
 
 #[test]
 fn write_handlers_are_called_and_confirmed() {
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 992);
     s.write("data/clickos/0/elements/c/reset", "").unwrap();
     assert_eq!(settle(&mut c, &mut s), Outcome::Written(Ok(())));
@@ -210,7 +259,7 @@ fn write_handlers_are_called_and_confirmed() {
 
 #[test]
 fn routers_are_independent_and_halt() {
-    let (mut c, mut s) = (Control::new(), MemKeys::default());
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 992);
     install(&mut c, &mut s, 7, "Idle -> x :: Counter -> Discard;", 992);
     assert_eq!(
@@ -227,4 +276,86 @@ fn routers_are_independent_and_halt() {
         panic!()
     };
     assert_eq!(e, "router 0 is not running");
+}
+
+/// Writes `config` as router `rid`'s chunks and `status = Running`, without handling events.
+fn write_config(s: &mut MemKeys, rid: u32, config: &str) {
+    for (i, chunk) in config.as_bytes().chunks(992).enumerate() {
+        let chunk = core::str::from_utf8(chunk).unwrap();
+        s.write(&format!("{ROOT}/{rid}/config/{i}"), chunk).unwrap();
+    }
+    s.write(&format!("{ROOT}/{rid}/status"), "Running").unwrap();
+}
+
+#[test]
+fn the_running_router_keeps_forwarding_while_a_large_config_loads() {
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    let mut config = String::new();
+    for i in 0..300 {
+        config.push_str(&format!("Idle -> c{i} :: Counter -> Discard;\n"));
+    }
+    write_config(&mut s, 0, &config);
+    // Every look at the clock takes 50 us: the build must hand over to the data path.
+    let mut host = TestHost {
+        tick: 50_000,
+        ..TestHost::quiet()
+    };
+    let out = settle_with(&mut c, &mut s, &mut host);
+    let Outcome::Loaded { pause_ns, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert!(host.rounds > 100, "{} rounds", host.rounds);
+    assert_eq!(host.routers_forwarded, 1);
+    // Between two rounds: a look at the heap and the clock, a step of the build.
+    assert!(pause_ns <= 1_000_000, "{pause_ns}");
+    let pause: u64 = key(&s, "data/clickos/0/pause_us").unwrap().parse().unwrap();
+    assert_eq!(pause, pause_ns / 1_000);
+}
+
+#[test]
+fn a_config_that_outgrows_the_heap_is_refused_and_the_running_router_stays() {
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    install(&mut c, &mut s, 0, PING, 992);
+    let mut config = String::new();
+    for i in 0..200 {
+        config.push_str(&format!("Idle -> c{i} :: Counter -> Discard;\n"));
+    }
+    write_config(&mut s, 0, &config);
+    // 1 MiB free, and every step of the build takes 8 KiB.
+    let mut host = TestHost {
+        free: 1 << 20,
+        growth: 8 << 10,
+        ..TestHost::quiet()
+    };
+    let out = settle_with(&mut c, &mut s, &mut host);
+    let Outcome::Failed { error, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        error.contains("configuration needs more than 480 KiB, the memory this guest can spare"),
+        "{error}"
+    );
+    assert!(error.starts_with("data/clickos/0/config"), "{error}");
+    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Error"));
+    assert!(c.routers().next().unwrap().1.find("c").is_some());
+}
+
+#[test]
+fn a_config_over_the_size_limit_is_refused_while_reading_chunks() {
+    let limits = Limits::for_heap(1 << 20);
+    let (mut c, mut s) = (Control::new(limits), MemKeys::default());
+    let config = "// padding\n".repeat(limits.config_bytes / 10);
+    write_config(&mut s, 0, &config);
+    let out = settle(&mut c, &mut s);
+    let Outcome::Failed { error, .. } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        error,
+        format!(
+            "data/clickos/0/config: configuration is larger than the limit of {} bytes",
+            limits.config_bytes
+        )
+    );
 }

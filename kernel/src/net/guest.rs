@@ -3,7 +3,7 @@
 //! and the XenStore ring, and the `xl shutdown` path.
 
 use super::{Burst, ShutdownRequest, TrafficMeter};
-use crate::control::{self, Control, KeyStore};
+use crate::control::{self, Control, KeyStore, LoadHost, Routers};
 use crate::sched::{Nanos, PortSet, Scheduler, Task, Wait};
 use crate::xen::events::XenEventChannel;
 use crate::xen::grant::GrantTable;
@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use click_elements::device::NetDevice;
 use click_elements::element::{Batch, Platform};
 use click_elements::packet::{Packet, PacketPool, Timestamp};
+use click_elements::Limits;
 use core::cell::Cell;
 use log::{error, info, warn};
 use netfront::{Config, Netfront, RxBuffer};
@@ -142,6 +143,26 @@ impl Devices {
     }
 }
 
+/// The guest lent to the control protocol while a configuration loads: the Xen clock, the
+/// heap's figures, and rounds of the running routers over the vifs.
+struct GuestLoadHost<'a> {
+    devices: &'a mut Devices,
+}
+
+impl LoadHost for GuestLoadHost<'_> {
+    fn now(&self) -> u64 {
+        time::now()
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        mm::heap_usage()
+    }
+
+    fn forward(&mut self, routers: &Routers) {
+        control::run_round(routers, self.devices);
+    }
+}
+
 /// A configuration given at boot (xl `ramdisk=` or `click=` on the command line).
 pub struct BootConfig {
     /// The configuration text.
@@ -207,9 +228,10 @@ impl NetFunction {
         while let Some(event) = self.store.take_event() {
             any = true;
             if event.token == CONTROL_TOKEN {
-                let outcome = self
-                    .control
-                    .handle(&event.path, &mut self.store, &time::now);
+                let mut host = GuestLoadHost {
+                    devices: &mut self.devices,
+                };
+                let outcome = self.control.handle(&event.path, &mut self.store, &mut host);
                 if let control::Outcome::Loaded { .. } | control::Outcome::Halted(_) = outcome {
                     info!("net: {}", self.memory());
                 }
@@ -350,10 +372,16 @@ pub fn run(
     }
     store.forget_change_watches();
 
-    let mut control = Control::new();
+    let (used, free) = mm::heap_usage();
+    let limits = Limits::for_heap(used + free);
+    let mut devices = Devices { vifs };
+    let mut control = Control::new(limits);
     if let Some(boot) = boot_config {
         let t0 = time::now();
-        match control.install(0, &boot.text, boot.origin) {
+        let mut host = GuestLoadHost {
+            devices: &mut devices,
+        };
+        match control.install(0, &boot.text, boot.origin, &mut host) {
             Ok(_) => {
                 info!(
                     "net: router 0 from the {} ({} bytes) running, loaded in {} us",
@@ -386,7 +414,7 @@ pub fn run(
     let outcome = Rc::new(Cell::new(None));
     let nf = NetFunction {
         control,
-        devices: Devices { vifs },
+        devices,
         store,
         grants,
         meter: TrafficMeter::new(QUIET_NS),

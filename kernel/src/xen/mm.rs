@@ -260,6 +260,13 @@ pub fn init(si: &'static StartInfo, free_start: u64) -> Result<MemInfo, MemError
     })
 }
 
+/// Unmaps the page at `va` (the stack's guard page): any later access faults. Its frame is
+/// left unused.
+pub fn unmap_page(va: u64) -> Result<(), MemError> {
+    update_va_mapping(va, 0)?;
+    Ok(())
+}
+
 /// One free frame (mapped at `pfn << 12`), for rings, grants and buffers.
 pub fn alloc_frame() -> Option<Pfn> {
     FRAMES.lock().alloc()

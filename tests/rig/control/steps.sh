@@ -83,6 +83,63 @@ size=$(wc -c </tmp/large.click)
 n=$(received 3)
 result "a config over 64 KiB loads" $([ "$size" -gt 65536 ] && [ "$n" = 3 ]; echo $?) "$size bytes, generation $(generation), $n of 3 answered"
 
+echo "phase live swaps"
+# 50 echo requests a second for 8 s while the router is replaced five times by the same
+# configuration: every request must be answered (frames wait in the ring during a swap).
+ping -i 0.02 -c 400 -W 2 "$ip" >/tmp/swap-ping.txt 2>&1 &
+pinger=$!
+sleep 1
+pauses=""
+for _ in 1 2 3 4 5; do
+    g=$(generation)
+    install_cosmos 0 /tmp/ping-counted.click >/dev/null
+    wait_for 50 value_is "$home/0/generation" $((g + 1))
+    pauses="$pauses $(xenstore-read "$home/0/pause_us" 2>/dev/null)"
+    sleep 1
+done
+wait $pinger
+n=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' /tmp/swap-ping.txt)
+echo "live swaps: generation $(generation), forwarding paused at most (us):$pauses"
+result "no echo request is lost across five live swaps" $([ "$n" = 400 ]; echo $?) "$n of 400 answered, generation $(generation), longest pauses (us):$pauses"
+
+echo "phase hostile configs"
+# Each is refused with Error and a file:line:col diagnostic; the running router keeps answering.
+cat >/tmp/hostile-burst.click <<'EOF_H'
+FromDevice(0, BURST 1000000000000) -> Discard;
+EOF_H
+cat >/tmp/hostile-define.click <<'EOF_H'
+define($X $X$X$X$X$X$X$X$X$X$X)
+InfiniteSource($X) -> Discard;
+EOF_H
+{
+    echo "elementclass C0 { input -> Null -> output }"
+    for i in $(seq 1 30); do echo "elementclass C$i { input -> C$((i - 1)) -> C$((i - 1)) -> output }"; done
+    echo "Idle -> C30 -> Discard;"
+} >/tmp/hostile-compounds.click
+hostile_ok=0
+for h in burst:BURST define:expanding compounds:elements; do
+    IFS=: read -r name word <<<"$h"
+    install_cosmos 0 /tmp/hostile-$name.click >/dev/null
+    wait_for 100 value_is "$home/0/status" Error
+    error=$(xenstore-read "$home/0/error" 2>/dev/null)
+    n=$(received 3)
+    echo "hostile $name: status $(xenstore-read "$home/0/status"), $n of 3 answered, error: $error"
+    if ! [[ $error =~ ^data/clickos/0/config:[0-9]+:[0-9]+:\ .*$word ]] || [ "$n" != 3 ]; then hostile_ok=1; fi
+done
+result "hostile configs are refused and the running router keeps answering" $hostile_ok
+
+echo "phase long push chain"
+# 400 elements in one push path: forwarding does not recurse, so this simply works.
+sed "s/ICMPPingResponder ->/ICMPPingResponder -> $(yes 'Null ->' | head -400 | tr '\n' ' ')/" \
+    /tmp/ping-counted.click >/tmp/long-chain.click
+g=$(generation)
+install_cosmos 0 /tmp/long-chain.click
+wait_for 100 value_is "$home/0/generation" $((g + 1))
+n=$(received 5)
+result "a 400-element push chain forwards" $([ "$n" = 5 ]; echo $?) "$n of 5 answered, status $(xenstore-read "$home/0/status") $(xenstore-read "$home/0/error" 2>/dev/null)"
+install_cosmos 0 /tmp/ping-counted.click >/dev/null
+wait_for 100 value_is "$home/0/generation" $((g + 2))
+
 echo "phase clickctl"
 if command -v clickctl >/dev/null; then
     clickctl install "$domid" /tmp/drop-icmp.click && clickctl install "$domid" /tmp/ping-counted.click

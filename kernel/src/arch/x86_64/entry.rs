@@ -8,12 +8,27 @@
 use crate::xen::abi::StartInfo;
 
 /// Size of the kernel stack.
-const STACK_SIZE: usize = 64 * 1024;
+pub const STACK_SIZE: usize = 64 * 1024;
+/// Size of the page under the stack that boot unmaps, so that an overflow faults.
+const GUARD_SIZE: usize = 4096;
 
-#[repr(C, align(16))]
-struct Stack([u8; STACK_SIZE]);
+/// The kernel stack and, below it, its guard page.
+#[repr(C, align(4096))]
+struct Stack {
+    guard: [u8; GUARD_SIZE],
+    stack: [u8; STACK_SIZE],
+}
 
-static mut STACK: Stack = Stack([0; STACK_SIZE]);
+static mut STACK: Stack = Stack {
+    guard: [0; GUARD_SIZE],
+    stack: [0; STACK_SIZE],
+};
+
+/// The virtual address of the page under the kernel stack, to be unmapped once memory is set
+/// up: a stack overflow then faults there instead of overwriting what lies below.
+pub fn stack_guard_page() -> u64 {
+    core::ptr::addr_of!(STACK) as u64
+}
 
 core::arch::global_asm!(
     // ---- ELF notes read by Xen's loader (libelf): name "Xen", type, value.
@@ -56,13 +71,13 @@ core::arch::global_asm!(
     "shl rdx, 32",
     "or rax, rdx",
     "mov [rip + CLICKOS_ENTRY_TSC], rax",
-    "lea rsp, [rip + {stack} + {stack_size}]",
+    "lea rsp, [rip + {stack} + {stack_top}]",
     "mov rdi, rsi",
     "call {entry}",
     "ud2",
     ".popsection",
     stack = sym STACK,
-    stack_size = const STACK_SIZE,
+    stack_top = const GUARD_SIZE + STACK_SIZE,
     entry = sym kernel_entry,
 );
 
