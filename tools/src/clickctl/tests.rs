@@ -2,11 +2,28 @@
 //! logic (`clickos_kernel::control`), acting whenever clickctl waits.
 
 use super::*;
-use clickos_kernel::control::{Control, KeyStore};
+use click_elements::Limits;
+use clickos_kernel::control::{Control, KeyStore, LoadHost, Routers};
 use clickos_kernel::xenstore::XsError;
 use std::collections::{BTreeMap, VecDeque};
 
 const DOM: &str = "/local/domain/5/";
+
+/// The guest's clock and heap as the protocol sees them: time stands still, memory is
+/// plentiful, and there is no traffic to forward.
+struct IdleGuest;
+
+impl LoadHost for IdleGuest {
+    fn now(&self) -> u64 {
+        0
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        (0, 4 << 20)
+    }
+
+    fn forward(&mut self, _routers: &Routers) {}
+}
 
 /// Keys, the watch events the guest has not handled yet, and the guest.
 struct Sim {
@@ -45,7 +62,7 @@ impl Sim {
         Sim {
             keys,
             events: VecDeque::new(),
-            guest: Some(Control::new()),
+            guest: Some(Control::new(Limits::for_heap(4 << 20))),
         }
     }
 }
@@ -90,7 +107,7 @@ impl Store for Sim {
                 keys: &mut self.keys,
                 events: &mut self.events,
             };
-            guest.handle(&path, &mut view, &|| 0);
+            guest.handle(&path, &mut view, &mut IdleGuest);
         }
     }
 }
