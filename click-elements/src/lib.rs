@@ -51,7 +51,7 @@ pub fn flatten_monitored(
     limits: &Limits,
     monitor: &mut dyn BuildMonitor,
 ) -> Result<lang::FlatConfig, Diagnostics> {
-    check_size(source, file, limits)?;
+    check_config_size(source, file, limits)?;
     let known = |name: &str| registry.contains(name);
     let parsed =
         lang::parser::parse_monitored(source, file, &known, monitor).map_err(Diagnostics)?;
@@ -92,8 +92,9 @@ pub fn build_router_monitored(
     Router::build(&flat, registry, limits, monitor)
 }
 
-/// Refuses a configuration longer than the limit, pointing at the first byte past it.
-fn check_size(source: &str, file: &str, limits: &Limits) -> Result<(), Diagnostics> {
+/// Refuses a configuration longer than the limit, pointing at the first byte past it (a
+/// reader that stops early can pass what it read, up to a little past the limit).
+pub fn check_config_size(source: &str, file: &str, limits: &Limits) -> Result<(), Diagnostics> {
     if source.len() <= limits.config_bytes {
         return Ok(());
     }
@@ -106,8 +107,7 @@ fn check_size(source: &str, file: &str, limits: &Limits) -> Result<(), Diagnosti
         file: file.into(),
         location: Some(location),
         message: alloc::format!(
-            "configuration of {} bytes is larger than the limit of {} bytes",
-            source.len(),
+            "configuration is larger than the limit of {} bytes",
             limits.config_bytes
         ),
     }]))

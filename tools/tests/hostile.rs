@@ -195,7 +195,9 @@ fn sizes_of_the_configuration_itself_are_refused() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{}", truncated(&stderr));
     assert!(
-        stderr.contains("configuration is larger than the limit of 16777216 bytes"),
+        stderr.starts_with(
+            "hostile.click:1:16777217: configuration is larger than the limit of 16777216 bytes"
+        ),
         "{}",
         truncated(&stderr)
     );

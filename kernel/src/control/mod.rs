@@ -463,9 +463,15 @@ fn read_chunks(
         loading.step().map_err(|e| format!("{dir}: {e}"))?;
         match store.read(&format!("{dir}/{i}")) {
             Ok(chunk) if text.len() + chunk.len() > max => {
-                return Err(format!(
-                    "{dir}: configuration is larger than the limit of {max} bytes"
-                ))
+                text.push_str(&chunk);
+                let limits = Limits {
+                    config_bytes: max,
+                    ..Limits::HOST
+                };
+                return Err(click_elements::check_config_size(&text, dir, &limits)
+                    .err()
+                    .map(|d| d.to_string())
+                    .unwrap_or_default());
             }
             Ok(chunk) => text.push_str(&chunk),
             Err(e) if e.is_not_found() && i == 0 => {

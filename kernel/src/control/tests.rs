@@ -351,10 +351,12 @@ fn a_config_over_the_size_limit_is_refused_while_reading_chunks() {
     let Outcome::Failed { error, .. } = out else {
         panic!("{out:?}")
     };
+    let line = limits.config_bytes / 11 + 1;
+    let column = limits.config_bytes % 11 + 1;
     assert_eq!(
         error,
         format!(
-            "data/clickos/0/config: configuration is larger than the limit of {} bytes",
+            "data/clickos/0/config:{line}:{column}: configuration is larger than the limit of {} bytes",
             limits.config_bytes
         )
     );

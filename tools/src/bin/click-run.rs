@@ -5,7 +5,9 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use click_elements::{build_router_monitored, flatten_monitored, Limits, Registry, Router};
+use click_elements::{
+    build_router_monitored, check_config_size, flatten_monitored, Limits, Registry, Router,
+};
 use clickos_tools::heap::{BuildBudget, CountingAlloc};
 use clickos_tools::HostPlatform;
 
@@ -135,9 +137,16 @@ fn read_source(o: &Options, max: usize) -> Result<(String, String), String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("{name}: {e}"))?;
     if bytes.len() > max {
-        return Err(format!(
-            "{name}: configuration is larger than the limit of {max} bytes"
-        ));
+        // Only the part up to the limit is named: it need not end on a character boundary.
+        let text = String::from_utf8_lossy(&bytes);
+        let limits = Limits {
+            config_bytes: max,
+            ..Limits::HOST
+        };
+        return Err(check_config_size(&text, name, &limits)
+            .err()
+            .map(|d| d.to_string())
+            .unwrap_or_default());
     }
     let text = String::from_utf8(bytes).map_err(|e| format!("{name}: {e}"))?;
     Ok((text, name.to_string()))
