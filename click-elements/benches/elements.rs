@@ -245,7 +245,7 @@ fn elements(c: &mut Criterion) {
             run(&mut queue, &echo, 0, n, |queue, _| {
                 let mut platform = Quiet;
                 let mut inputs = NoInputs;
-                let mut ctx = PullContext::new(&mut inputs, &mut platform);
+                let mut ctx = PullContext::new(&mut inputs, &mut platform, "e");
                 while let Some(p) = queue.pull(0, &mut ctx) {
                     black_box(p);
                 }

@@ -169,12 +169,31 @@ pub trait PullInputs {
 pub struct PullContext<'a> {
     pub(crate) inputs: &'a mut dyn PullInputs,
     pub(crate) platform: &'a mut dyn Platform,
+    pub(crate) name: &'a str,
 }
 
 impl<'a> PullContext<'a> {
-    /// Makes a context (used by the router and by element tests).
-    pub fn new(inputs: &'a mut dyn PullInputs, platform: &'a mut dyn Platform) -> Self {
-        PullContext { inputs, platform }
+    /// Makes a context for element `name` (used by the router and by element tests).
+    pub fn new(
+        inputs: &'a mut dyn PullInputs,
+        platform: &'a mut dyn Platform,
+        name: &'a str,
+    ) -> Self {
+        PullContext {
+            inputs,
+            platform,
+            name,
+        }
+    }
+
+    /// The element's name.
+    pub fn element_name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.platform.now()
     }
 
     /// Pulls one packet from input `port`.
@@ -250,26 +269,10 @@ pub struct ConfigureContext<'a> {
     pub limits: &'a crate::limits::Limits,
 }
 
-/// A Click element.
-///
-/// Port counts and processing use Click's notation: `port_count` is `"IN/OUT"` where each side is
-/// `n`, `n-m`, `n-` or `-` (and `=` on the output side for "as many as inputs"); `processing` is
-/// `"IN/OUT"` with one letter per port, `h` (push), `l` (pull) or `a` (agnostic), the last letter
-/// repeating for further ports.
+/// A Click element: what it does with packets. Its class (name, ports, processing) is
+/// declared once with [`ElementClass`](crate::class::ElementClass); elements that act on one
+/// packet at a time implement [`SimpleAction`](crate::action::SimpleAction) instead.
 pub trait Element {
-    /// The class name, e.g. `Classifier`.
-    fn class_name(&self) -> &'static str;
-
-    /// Allowed port counts, in Click notation (default `"1/1"`).
-    fn port_count(&self) -> &'static str {
-        "1/1"
-    }
-
-    /// Port processing, in Click notation (default `"a/a"`).
-    fn processing(&self) -> &'static str {
-        "a/a"
-    }
-
     /// Parses the configuration arguments. `args` follows Click's rules for positional and
     /// keyword arguments; the router reports leftover arguments.
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 
 use crate::args::Args;
+use crate::class::ClassInfo;
 use crate::element::{
     Batch, ConfigureContext, Element, Platform, Processing, PullContext, PullInputs, PushContext,
     RouterControl, TaskContext, TaskStatus,
@@ -22,76 +23,10 @@ use crate::registry::Registry;
 /// Packets each output batch has room for from the start: a default burst.
 const SCRATCH_BATCH_CAPACITY: usize = crate::element::DEFAULT_BURST;
 
-/// A parsed `port_count` range for one side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PortRange {
-    min: usize,
-    max: usize,
-}
-
-/// Parses one side of a Click port count (`n`, `n-m`, `n-`, `-`).
-fn parse_range(s: &str) -> Option<PortRange> {
-    if s == "-" {
-        return Some(PortRange {
-            min: 0,
-            max: usize::MAX,
-        });
-    }
-    match s.split_once('-') {
-        Some((lo, "")) => Some(PortRange {
-            min: lo.parse().ok()?,
-            max: usize::MAX,
-        }),
-        Some((lo, hi)) => Some(PortRange {
-            min: lo.parse().ok()?,
-            max: hi.parse().ok()?,
-        }),
-        None => {
-            let n = s.parse().ok()?;
-            Some(PortRange { min: n, max: n })
-        }
-    }
-}
-
-/// Resolves an element's port counts from its spec and the highest ports used.
-fn resolve_ports(spec: &str, used_in: usize, used_out: usize) -> (usize, usize) {
-    let (ins, outs) = spec.split_once('/').unwrap_or((spec, spec));
-    let clamp = |r: Option<PortRange>, used: usize| match r {
-        Some(r) => used.clamp(r.min, r.max),
-        None => used,
-    };
-    let nin = clamp(parse_range(ins), used_in);
-    let nout = if outs == "=" {
-        nin
-    } else {
-        clamp(parse_range(outs), used_out)
-    };
-    (nin, nout)
-}
-
-/// Expands one side of a processing spec (`"h"`, `"ah"`, `""`) to `n` ports.
-fn processing_vector(spec: &str, n: usize) -> Vec<Processing> {
-    let code = |c: char| match c {
-        'h' => Processing::Push,
-        'l' => Processing::Pull,
-        _ => Processing::Agnostic,
-    };
-    let letters: Vec<Processing> = spec.chars().map(code).collect();
-    (0..n)
-        .map(|i| {
-            letters
-                .get(i)
-                .or(letters.last())
-                .copied()
-                .unwrap_or(Processing::Agnostic)
-        })
-        .collect()
-}
-
 /// One element of a running router.
 struct Slot {
     name: String,
-    class: &'static str,
+    info: ClassInfo,
     config: String,
     location: Option<crate::error::Location>,
     element: RefCell<Box<dyn Element>>,
@@ -164,16 +99,17 @@ impl Router {
             if let Err(message) = monitor.checkpoint() {
                 return Err(Diagnostics(vec![diag(Some(fe.location), message)]));
             }
-            let Some(element) = registry.create(&fe.class) else {
+            let Some(info) = registry.class(&fe.class) else {
                 errors.push(diag(
                     Some(fe.location),
                     format!("unknown element class '{}'", fe.class),
                 ));
                 continue;
             };
+            let element = (info.make)();
             slots.push(Slot {
                 name: fe.name.clone(),
-                class: element.class_name(),
+                info: *info,
                 config: fe.config.clone(),
                 location: Some(fe.location),
                 element: RefCell::new(element),
@@ -188,7 +124,7 @@ impl Router {
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        let describe = |s: &Slot| format!("{} :: {}", s.name, s.class);
+        let describe = |s: &Slot| format!("{} :: {}", s.name, s.info.name);
 
         // Port counts, then connections within range.
         let mut used = vec![(0usize, 0usize); slots.len()];
@@ -209,11 +145,9 @@ impl Router {
             used[c.from].1 = used[c.from].1.max(c.from_port + 1);
         }
         for (slot, &(ui, uo)) in slots.iter_mut().zip(&used) {
-            let el = slot.element.borrow();
-            let (nin, nout) = resolve_ports(el.port_count(), ui, uo);
-            let (pin, pout) = el.processing().split_once('/').unwrap_or(("a", "a"));
-            slot.inputs = processing_vector(pin, nin);
-            slot.outputs = processing_vector(pout, nout);
+            let (nin, nout) = slot.info.ports.resolve(ui, uo);
+            slot.inputs = slot.info.processing.inputs(nin);
+            slot.outputs = slot.info.processing.outputs(nout);
         }
         let mut connections = Vec::new();
         for c in &flat.connections {
@@ -295,7 +229,7 @@ impl Router {
                     format!(
                         "While configuring '{} :: {}': {}",
                         slot.name,
-                        slot.class,
+                        slot.info.name,
                         e.replace('\n', "; ")
                     ),
                 ));
@@ -308,7 +242,7 @@ impl Router {
                         slot.location,
                         format!(
                             "While initializing '{} :: {}': {}",
-                            slot.name, slot.class, e
+                            slot.name, slot.info.name, e
                         ),
                     ));
                 }
@@ -464,7 +398,7 @@ impl Router {
         let slot = &self.slots[idx];
         let mut element = slot.element.try_borrow_mut().ok()?;
         let mut inputs = RouterInputs { router: self, idx };
-        let mut ctx = PullContext::new(&mut inputs, platform);
+        let mut ctx = PullContext::new(&mut inputs, platform, &slot.name);
         element.pull(port, &mut ctx)
     }
 
@@ -549,7 +483,7 @@ impl Router {
             .map_err(|_| format!("element '{element}' is busy"))?;
         match handler {
             "name" => Ok(slot.name.clone()),
-            "class" => Ok(slot.class.to_string()),
+            "class" => Ok(slot.info.name.to_string()),
             "config" => Ok(el.config_string().unwrap_or_else(|| slot.config.clone())),
             "ports" => Ok(self.ports_description(idx)),
             "handlers" => {
@@ -615,9 +549,12 @@ impl Router {
             let el = slot.element.borrow();
             let config = el.config_string().unwrap_or_else(|| slot.config.clone());
             if config.is_empty() {
-                out.push_str(&format!("{} :: {};\n", slot.name, slot.class));
+                out.push_str(&format!("{} :: {};\n", slot.name, slot.info.name));
             } else {
-                out.push_str(&format!("{} :: {}({});\n", slot.name, slot.class, config));
+                out.push_str(&format!(
+                    "{} :: {}({});\n",
+                    slot.name, slot.info.name, config
+                ));
             }
         }
         out.push('\n');
@@ -746,7 +683,7 @@ fn check_push_pull(
                         format!(
                             "agnostic '{} :: {}' in mixed context: {} input {}, {} output {}",
                             slots[f].name,
-                            slots[f].class,
+                            slots[f].info.name,
                             b.name(),
                             tp,
                             a.name(),
@@ -756,11 +693,11 @@ fn check_push_pull(
                         format!(
                             "'{} :: {}' {} output {} connected to '{} :: {}' {} input {}",
                             slots[f].name,
-                            slots[f].class,
+                            slots[f].info.name,
                             a.name(),
                             fp,
                             slots[t].name,
-                            slots[t].class,
+                            slots[t].info.name,
                             b.name(),
                             tp
                         )
@@ -835,7 +772,7 @@ fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic
                             location: slots[node].location,
                             message: format!(
                                 "'{} :: {}' pulls through a chain of more than the limit of {max} elements",
-                                slots[node].name, slots[node].class
+                                slots[node].name, slots[node].info.name
                             ),
                         });
                     }
@@ -869,14 +806,14 @@ fn check_completeness(
             if n == 0 {
                 report(
                     s,
-                    format!("'{} :: {}' output {} unused", s.name, s.class, port),
+                    format!("'{} :: {}' output {} unused", s.name, s.info.name, port),
                 );
             } else if n > 1 && *p == Processing::Push {
                 report(
                     s,
                     format!(
                         "illegal reuse of '{} :: {}' push output {}",
-                        s.name, s.class, port
+                        s.name, s.info.name, port
                     ),
                 );
             }
@@ -889,14 +826,14 @@ fn check_completeness(
             if n == 0 {
                 report(
                     s,
-                    format!("'{} :: {}' input {} unused", s.name, s.class, port),
+                    format!("'{} :: {}' input {} unused", s.name, s.info.name, port),
                 );
             } else if n > 1 && *p == Processing::Pull {
                 report(
                     s,
                     format!(
                         "illegal reuse of '{} :: {}' pull input {}",
-                        s.name, s.class, port
+                        s.name, s.info.name, port
                     ),
                 );
             }
@@ -908,26 +845,6 @@ fn check_completeness(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn port_ranges() {
-        assert_eq!(resolve_ports("1/1", 0, 0), (1, 1));
-        assert_eq!(resolve_ports("1/-", 1, 4), (1, 4));
-        assert_eq!(resolve_ports("1/1-2", 1, 5), (1, 2));
-        assert_eq!(resolve_ports("-/=", 3, 0), (3, 3));
-        assert_eq!(resolve_ports("1/=", 3, 0), (1, 1));
-        assert_eq!(resolve_ports("-/-", 0, 0), (0, 0));
-        assert_eq!(resolve_ports("0/1", 2, 1), (0, 1));
-    }
-
-    #[test]
-    fn processing_letters_repeat() {
-        assert_eq!(
-            processing_vector("ah", 3),
-            vec![Processing::Agnostic, Processing::Push, Processing::Push]
-        );
-        assert_eq!(processing_vector("", 1), vec![Processing::Agnostic]);
-    }
 
     use crate::build_router;
 

@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use crate::args::{
     parse_bool, parse_ether, parse_ip, parse_ip_prefix, parse_seconds, parse_u64, Args,
 };
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{ConfigureContext, Element, PushContext};
 use crate::elements::net::{
     be16, bytes4, bytes6, fmt_ether, fmt_ip, fmt_timestamp, ARPHRD_ETHER, ARPOP_REPLY,
@@ -353,19 +354,13 @@ impl ARPQuerier {
     }
 }
 
+impl ElementClass for ARPQuerier {
+    const NAME: &'static str = "ARPQuerier";
+    const PORTS: Ports = Ports::parse("2/1-2");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+}
+
 impl Element for ARPQuerier {
-    fn class_name(&self) -> &'static str {
-        "ARPQuerier"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "2/1-2"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         // Click's 0 ("no limit") becomes the platform's limit: state that grows with
         // traffic is always bounded.

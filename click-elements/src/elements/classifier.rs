@@ -17,6 +17,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::Args;
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{Batch, ConfigureContext, Element, PushContext};
 use crate::packet::Packet;
 
@@ -523,19 +524,13 @@ impl Classifier {
     }
 }
 
+impl ElementClass for Classifier {
+    const NAME: &'static str = "Classifier";
+    const PORTS: Ports = Ports::parse("1/-");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+}
+
 impl Element for Classifier {
-    fn class_name(&self) -> &'static str {
-        "Classifier"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let conf = args.take_rest();
         if conf.len() != ctx.noutputs {

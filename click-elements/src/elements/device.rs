@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use crate::args::{parse_i64, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{
     Batch, ConfigureContext, Element, Processing, PushContext, TaskContext, TaskStatus,
     DEFAULT_BURST,
@@ -44,19 +45,13 @@ impl Default for FromDevice {
     }
 }
 
+impl ElementClass for FromDevice {
+    const NAME: &'static str = "FromDevice";
+    const PORTS: Ports = Ports::parse("0/1");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/h");
+}
+
 impl Element for FromDevice {
-    fn class_name(&self) -> &'static str {
-        "FromDevice"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "0/1"
-    }
-
-    fn processing(&self) -> &'static str {
-        "/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {
@@ -139,19 +134,13 @@ impl ToDevice {
     }
 }
 
+impl ElementClass for ToDevice {
+    const NAME: &'static str = "ToDevice";
+    const PORTS: Ports = Ports::parse("1/0");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/");
+}
+
 impl Element for ToDevice {
-    fn class_name(&self) -> &'static str {
-        "ToDevice"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/0"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {

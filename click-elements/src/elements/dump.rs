@@ -14,6 +14,7 @@ use pcap_file::pcap::{PcapHeader, PcapPacket, PcapReader, PcapWriter};
 use pcap_file::{DataLink, TsResolution};
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{ConfigureContext, Element, PushContext, TaskContext, TaskStatus};
 use crate::packet::{Packet, PacketPool, Timestamp};
 
@@ -30,19 +31,13 @@ pub struct FromDump {
     finished: bool,
 }
 
+impl ElementClass for FromDump {
+    const NAME: &'static str = "FromDump";
+    const PORTS: Ports = Ports::parse("0/1");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/h");
+}
+
 impl Element for FromDump {
-    fn class_name(&self) -> &'static str {
-        "FromDump"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "0/1"
-    }
-
-    fn processing(&self) -> &'static str {
-        "/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.pool = ctx.pool.clone();
         self.filename = args.read_mp("FILENAME", parse_string).unwrap_or_default();
@@ -171,19 +166,13 @@ impl Default for ToDump {
     }
 }
 
+impl ElementClass for ToDump {
+    const NAME: &'static str = "ToDump";
+    const PORTS: Ports = Ports::parse("1/0");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/");
+}
+
 impl Element for ToDump {
-    fn class_name(&self) -> &'static str {
-        "ToDump"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/0"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/"
-    }
-
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.filename = args.read_mp("FILENAME", parse_string).unwrap_or_default();
         if let Some(s) = args.read_p("SNAPLEN", parse_i64) {

@@ -6,6 +6,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::{parse_bool, parse_ip, parse_ip_prefix, parse_u64, split_words, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{be16, bytes4, header20_cksum_ok, in_cksum, update_cksum};
 use crate::packet::{Packet, Timestamp};
@@ -206,19 +207,13 @@ fn report_failure(platform: &mut dyn crate::element::Platform, name: &str, reaso
     ));
 }
 
+impl ElementClass for CheckIPHeader {
+    const NAME: &'static str = "CheckIPHeader";
+    const PORTS: Ports = Ports::parse("1/1-2");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/ah");
+}
+
 impl Element for CheckIPHeader {
-    fn class_name(&self) -> &'static str {
-        "CheckIPHeader"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/1-2"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/ah"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let interfaces = args.read_kw("INTERFACES", parse_interfaces);
         let bad_src = args.read_kw("BADSRC", parse_ip_list);
@@ -481,19 +476,13 @@ fn reply_general(d: &mut [u8], nh: usize, th: usize) -> [u8; 4] {
     new_dst
 }
 
+impl ElementClass for ICMPPingResponder {
+    const NAME: &'static str = "ICMPPingResponder";
+    const PORTS: Ports = Ports::parse("1/1-2");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/ah");
+}
+
 impl Element for ICMPPingResponder {
-    fn class_name(&self) -> &'static str {
-        "ICMPPingResponder"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/1-2"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/ah"
-    }
-
     fn configure(&mut self, _args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.has_other_output = ctx.noutputs == 2;
         Ok(())

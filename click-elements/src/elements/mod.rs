@@ -1,7 +1,5 @@
 //! The element library.
 
-use alloc::boxed::Box;
-
 use crate::registry::Registry;
 
 mod arp;
@@ -41,37 +39,35 @@ pub use vlan::{VLANDecap, VLANEncap};
 
 /// Registers every built-in element class.
 pub fn register_standard(registry: &mut Registry) {
-    registry.register("Discard", || Box::new(Discard::default()));
-    registry.register("Idle", || Box::new(Idle));
-    registry.register("Null", || Box::new(Null));
-    registry.register("FromDevice", || Box::new(FromDevice::default()));
-    registry.register("ToDevice", || Box::new(ToDevice::default()));
-    registry.register("DriverManager", || Box::new(DriverManager::default()));
-    registry.register("InfiniteSource", || Box::new(InfiniteSource::default()));
-    registry.register("Queue", || Box::new(Queue::default()));
-    registry.register("Unqueue", || Box::new(Unqueue::default()));
-    registry.register("Classifier", || Box::new(Classifier::default()));
-    registry.register("VLANEncap", || Box::new(VLANEncap::default()));
-    registry.register("VLANDecap", || Box::new(VLANDecap::default()));
-    registry.register("ARPResponder", || Box::new(ARPResponder::default()));
-    registry.register("ARPQuerier", || Box::new(ARPQuerier::default()));
-    registry.register("ARPPrint", || Box::new(ARPPrint::default()));
-    registry.register("ICMPPingResponder", || {
-        Box::new(ICMPPingResponder::default())
-    });
-    registry.register("CheckIPHeader", || Box::new(CheckIPHeader::default()));
-    registry.register("EtherMirror", || Box::new(EtherMirror::default()));
-    registry.register("EtherEncap", || Box::new(EtherEncap::default()));
-    registry.register("EnsureEther", || Box::new(EnsureEther::default()));
-    registry.register("Strip", || Box::new(Strip::default()));
-    registry.register("Unstrip", || Box::new(Unstrip::default()));
-    registry.register("Print", || Box::new(Print::default()));
-    registry.register("Counter", || Box::new(Counter::default()));
-    registry.register("Tee", || Box::new(Tee::default()));
+    registry.add::<Discard>();
+    registry.add::<Idle>();
+    registry.add::<Null>();
+    registry.add::<FromDevice>();
+    registry.add::<ToDevice>();
+    registry.add::<DriverManager>();
+    registry.add::<InfiniteSource>();
+    registry.add::<Queue>();
+    registry.add::<Unqueue>();
+    registry.add::<Classifier>();
+    registry.add::<VLANEncap>();
+    registry.add::<VLANDecap>();
+    registry.add::<ARPResponder>();
+    registry.add::<ARPQuerier>();
+    registry.add::<ARPPrint>();
+    registry.add::<ICMPPingResponder>();
+    registry.add::<CheckIPHeader>();
+    registry.add::<EtherMirror>();
+    registry.add::<EtherEncap>();
+    registry.add::<EnsureEther>();
+    registry.add::<Strip>();
+    registry.add::<Unstrip>();
+    registry.add::<Print>();
+    registry.add::<Counter>();
+    registry.add::<Tee>();
     #[cfg(feature = "std")]
     {
-        registry.register("FromDump", || Box::new(FromDump::default()));
-        registry.register("ToDump", || Box::new(ToDump::default()));
+        registry.add::<FromDump>();
+        registry.add::<ToDump>();
     }
 }
 

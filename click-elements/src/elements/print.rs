@@ -6,6 +6,7 @@ use alloc::string::String;
 use core::fmt::Write;
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
+use crate::class::ElementClass;
 use crate::element::{ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::fmt_timestamp;
 use crate::packet::Packet;
@@ -97,11 +98,11 @@ impl Print {
     }
 }
 
-impl Element for Print {
-    fn class_name(&self) -> &'static str {
-        "Print"
-    }
+impl ElementClass for Print {
+    const NAME: &'static str = "Print";
+}
 
+impl Element for Print {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.label = args.read_p("LABEL", parse_string).unwrap_or_default();
         let mut max = args.read_p("MAXLENGTH", parse_i64);
