@@ -12,6 +12,7 @@
 //!
 //! The logic runs against [`KeyStore`], so host tests drive it with an in-memory store.
 
+use crate::net::VifSet;
 use crate::xenstore::{Client, Transport, XsError};
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
@@ -120,6 +121,8 @@ pub struct Control {
     generations: BTreeMap<u32, u64>,
     /// `(path, value)` the guest wrote under `elements/`, whose watch events are echoes.
     echoes: VecDeque<(String, String)>,
+    /// The vifs a configuration may name; `None`: devices are not checked.
+    vifs: Option<VifSet>,
 }
 
 impl Default for Control {
@@ -136,13 +139,29 @@ impl Control {
             routers: BTreeMap::new(),
             generations: BTreeMap::new(),
             echoes: VecDeque::new(),
+            vifs: None,
         }
+    }
+
+    /// From now on, refuses every configuration whose `FromDevice`/`ToDevice` names a vif
+    /// that is not in `vifs` as connected (with the element's `file:line:col`).
+    pub fn set_vifs(&mut self, vifs: VifSet) {
+        self.vifs = Some(vifs);
+    }
+
+    /// Builds a router from `text` and checks the devices it names.
+    fn build(&self, text: &str, file: &str) -> Result<Router, Diagnostics> {
+        let router = build_router(text, file, &[], &self.registry)?;
+        if let Some(vifs) = &self.vifs {
+            router.check_devices(&|n| vifs.check(n))?;
+        }
+        Ok(router)
     }
 
     /// Installs router `rid` from `text` (a boot-time configuration; `file` names it in
     /// diagnostics), replacing any router of that id.
     pub fn install(&mut self, rid: u32, text: &str, file: &str) -> Result<u64, Diagnostics> {
-        let router = build_router(text, file, &[], &self.registry)?;
+        let router = self.build(text, file)?;
         self.routers.insert(rid, router);
         let generation = self.generations.entry(rid).or_insert(0);
         *generation += 1;
@@ -216,9 +235,8 @@ impl Control {
             _ => return Outcome::Ignored,
         }
         let file = format!("{base}/config");
-        let loaded = read_chunks(store, &file).and_then(|text| {
-            build_router(&text, &file, &[], &self.registry).map_err(|d| d.to_string())
-        });
+        let loaded = read_chunks(store, &file)
+            .and_then(|text| self.build(&text, &file).map_err(|d| d.to_string()));
         match loaded {
             Ok(router) => {
                 self.routers.insert(rid, router);
