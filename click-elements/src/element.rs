@@ -310,6 +310,13 @@ pub trait Element {
         false
     }
 
+    /// The platform device this element receives from or transmits on (`FromDevice(N)`,
+    /// `ToDevice(N)`), so that a router naming a device the platform lacks is refused before it
+    /// runs ([`crate::Router::check_devices`]). `None` for every other element.
+    fn device(&self) -> Option<usize> {
+        None
+    }
+
     /// True for an element that decides when the driver stops (DriverManager): stop requests
     /// from sources are then left to it instead of stopping the driver at once.
     fn manages_driver(&self) -> bool {

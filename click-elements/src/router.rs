@@ -302,6 +302,37 @@ impl Router {
         self.stopped.get()
     }
 
+    /// Checks every element bound to a platform device ([`Element::device`]) against the
+    /// platform: `check(n)` says why device `n` cannot be used (it does not exist, it failed),
+    /// and each refusal becomes a diagnostic at the element's `file:line:col`. Call it before
+    /// the router replaces a running one: elements only meet the platform when they run.
+    pub fn check_devices(
+        &self,
+        check: &dyn Fn(usize) -> Result<(), String>,
+    ) -> Result<(), Diagnostics> {
+        let errors: Vec<Diagnostic> = self
+            .slots
+            .iter()
+            .filter_map(|slot| {
+                let n = slot.element.borrow().device()?;
+                let why = check(n).err()?;
+                Some(Diagnostic {
+                    file: self.file.clone(),
+                    location: slot.location,
+                    message: format!(
+                        "While initializing '{} :: {}': {why}",
+                        slot.name, slot.info.name
+                    ),
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(errors))
+        }
+    }
+
     /// Packets dropped because a push cycle re-entered an element.
     pub fn reentry_drops(&self) -> u64 {
         self.reentry_drops.get()
@@ -871,6 +902,31 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(d) => d.0.into_iter().map(|d| alloc::format!("{d}")).collect(),
         }
+    }
+
+    #[test]
+    fn devices_the_platform_lacks_are_reported_where_they_are_named() {
+        let src = "FromDevice(0) -> ToDevice(1);\n  FromDevice(2) -> Discard;\nIdle -> ToDevice(3)";
+        let router = build(src).expect("builds without a platform");
+        let check = |n: usize| {
+            if n < 2 {
+                Ok(())
+            } else {
+                Err(alloc::format!("no device {n}"))
+            }
+        };
+        let m: Vec<String> = match router.check_devices(&check) {
+            Ok(()) => Vec::new(),
+            Err(d) => d.0.iter().map(|d| alloc::format!("{d}")).collect(),
+        };
+        assert_eq!(
+            m,
+            vec![
+                "r.click:2:3: While initializing 'FromDevice@3 :: FromDevice': no device 2",
+                "r.click:3:9: While initializing 'ToDevice@6 :: ToDevice': no device 3",
+            ]
+        );
+        assert_eq!(router.check_devices(&|_| Ok(())), Ok(()));
     }
 
     #[test]

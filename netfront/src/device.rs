@@ -11,8 +11,8 @@ use crate::platform::{EventChannel, GrantTable, Store, TxnId};
 use crate::shared::{FrontRing, SharedPage};
 use crate::wire::{
     DomId, GrantRef, Port, RxRequest, RxResponse, TxRequest, TxResponse, XenbusState,
-    NETIF_RSP_DROPPED, NETIF_RSP_ERROR, NETIF_RSP_OKAY, NETRXF_EXTRA_INFO, NETRXF_MORE_DATA,
-    PAGE_SIZE, RX_RING_SIZE, TX_RING_SIZE,
+    NETIF_RSP_DROPPED, NETIF_RSP_ERROR, NETIF_RSP_OKAY, NETRXF_CSUM_BLANK, NETRXF_EXTRA_INFO,
+    NETRXF_MORE_DATA, PAGE_SIZE, RX_RING_SIZE, TX_RING_SIZE,
 };
 use crate::xenbus::{self, ConnectKeys};
 use crate::Error;
@@ -61,8 +61,15 @@ pub struct Stats {
     pub rx_bad_id: u64,
     /// Receive responses with a length under [`MIN_FRAME`] or past the end of the page.
     pub rx_bad_length: u64,
-    /// Receive slots of multi-slot packets or extra-info descriptors (not negotiated).
+    /// Receive slots of extra-info descriptors (not negotiated).
     pub rx_unsupported: u64,
+    /// Frames spanning several receive slots (`NETRXF_more_data`; scatter-gather is not
+    /// negotiated): dropped whole, every slot of the chain returned to the ring.
+    pub rx_multislot: u64,
+    /// Frames flagged `NETRXF_csum_blank`: their TCP/UDP checksum is partial although the
+    /// frontend asked for complete ones (`feature-no-csum-offload`). A backend bug; forwarded
+    /// unchanged they would carry a wrong checksum, so they are dropped.
+    pub rx_csum_blank: u64,
     /// Frames queued for transmission.
     pub tx_packets: u64,
     /// Bytes in those frames.
@@ -551,8 +558,15 @@ impl<E: EventChannel> Netfront<E> {
             extra: rsp.flags & NETRXF_EXTRA_INFO != 0,
             fragment: rsp.flags & NETRXF_MORE_DATA != 0,
         };
+        if fragment {
+            // A later slot of a chain, counted with the chain's first slot.
+            give_back(&self.rx_home, id);
+            return None;
+        }
         let len = usize::try_from(rsp.status).ok();
-        let bad = if fragment || self.rx_skip.extra || self.rx_skip.fragment {
+        let bad = if self.rx_skip.fragment {
+            Some(&mut self.stats.rx_multislot)
+        } else if self.rx_skip.extra {
             Some(&mut self.stats.rx_unsupported)
         } else if rsp.id != id {
             Some(&mut self.stats.rx_bad_id)
@@ -561,6 +575,8 @@ impl<E: EventChannel> Netfront<E> {
         } else if len.is_none_or(|len| len < MIN_FRAME || usize::from(rsp.offset) + len > PAGE_SIZE)
         {
             Some(&mut self.stats.rx_bad_length)
+        } else if rsp.flags & NETRXF_CSUM_BLANK != 0 {
+            Some(&mut self.stats.rx_csum_blank)
         } else {
             None
         };

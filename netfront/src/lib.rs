@@ -17,6 +17,10 @@
 //!   buffer;
 //! - responses are consumed in bursts, and the backend is notified once per burst, only
 //!   when its event index asks for it;
+//! - the frontend asks for complete checksums (`feature-no-csum-offload`) and negotiates
+//!   neither scatter-gather nor GSO, so a frame is one slot with a valid checksum and can be
+//!   forwarded as it is; a frame still flagged `NETRXF_csum_blank`, or spanning several slots,
+//!   is dropped and counted in [`Stats`];
 //! - every id, offset, status and length the backend returns is checked; a bad response is
 //!   dropped and counted in [`Stats`], and a backend that publishes more responses than
 //!   requests marks the device [`DeviceState::Broken`].

@@ -3,7 +3,8 @@
 mod sim;
 
 use netfront::wire::{
-    RxResponse, TxResponse, NETIF_RSP_ERROR, NETRXF_EXTRA_INFO, NETRXF_MORE_DATA, PAGE_SIZE,
+    RxResponse, TxResponse, NETIF_RSP_ERROR, NETRXF_CSUM_BLANK, NETRXF_DATA_VALIDATED,
+    NETRXF_EXTRA_INFO, NETRXF_MORE_DATA, PAGE_SIZE,
 };
 use netfront::{
     Config, DeviceState, Error, Netfront, RxBuffer, StoreError, XenbusState, TX_BUFFER_SIZE,
@@ -85,6 +86,137 @@ fn handshake_publishes_rings_and_connects() {
     }
     // Every receive page was posted before connecting.
     assert_eq!(world.rx_requests(), RX);
+}
+
+#[test]
+fn handshake_asks_for_complete_checksums_and_single_slot_frames() {
+    let world = World::new();
+    let _dev = connect(&world);
+    assert_eq!(
+        world.get("device/vif/0/feature-no-csum-offload").as_deref(),
+        Some("1")
+    );
+    for absent in [
+        "feature-sg",
+        "feature-gso-tcpv4",
+        "feature-gso-tcpv6",
+        "feature-ipv6-csum-offload",
+    ] {
+        assert_eq!(world.get(&format!("{NODE}/{absent}")), None, "{absent}");
+    }
+}
+
+#[test]
+fn the_checksum_key_is_written_in_the_connect_transaction() {
+    let world = World::new();
+    // Every attempt but the last conflicts: the key is in the store only once the
+    // transaction holding the ring references commits, never from an aborted attempt.
+    world.0.borrow_mut().eagain = 2;
+    let _dev = connect(&world);
+    assert_eq!(world.0.borrow().txn_attempts, 3);
+    assert_eq!(
+        world.get("device/vif/0/feature-no-csum-offload").as_deref(),
+        Some("1")
+    );
+    let commits = world.0.borrow().commits.clone();
+    assert_eq!(commits.len(), 1);
+    for name in ["state", "tx-ring-ref", "feature-no-csum-offload"] {
+        assert!(
+            commits[0].contains(&format!("{NODE}/{name}")),
+            "{name} in the connect transaction: {commits:?}"
+        );
+    }
+}
+
+#[test]
+fn frames_with_partial_checksums_are_dropped_and_counted() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    let flags = [
+        NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED,
+        NETRXF_DATA_VALIDATED,
+        0,
+        NETRXF_CSUM_BLANK,
+    ];
+    world.deliver_custom(flags.len(), |i, req| {
+        (
+            frame(i as u32),
+            RxResponse {
+                id: req.id,
+                offset: 0,
+                flags: flags[i],
+                status: 60,
+            },
+        )
+    });
+    let got = receive_all(&mut dev);
+    let seqs: Vec<u32> = got.iter().map(|b| seq_of(b.data())).collect();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(got[0].flags(), NETRXF_DATA_VALIDATED);
+    let stats = dev.stats();
+    assert_eq!(stats.rx_csum_blank, 2);
+    assert_eq!(stats.rx_packets, 2);
+    drop(got);
+    dev.receive(&mut Vec::new(), 0);
+    assert_eq!(world.rx_requests(), RX, "every page back on the ring");
+}
+
+#[test]
+fn a_multi_slot_frame_is_dropped_whole_and_counted_once() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    // good, a three-slot chain, good, then the head and middle of another chain whose tail
+    // arrives only in the next burst.
+    let slots = [
+        (1, 0),
+        (90, NETRXF_MORE_DATA),
+        (91, NETRXF_MORE_DATA),
+        (92, 0),
+        (2, 0),
+        (93, NETRXF_MORE_DATA | NETRXF_DATA_VALIDATED),
+        (94, NETRXF_MORE_DATA),
+    ];
+    let rsp = |req: netfront::wire::RxRequest, seq: u32, flags| {
+        (
+            frame(seq),
+            RxResponse {
+                id: req.id,
+                offset: 0,
+                flags,
+                status: 60,
+            },
+        )
+    };
+    world.deliver_custom(slots.len(), |i, req| rsp(req, slots[i].0, slots[i].1));
+    let got = receive_all(&mut dev);
+    let seqs: Vec<u32> = got.iter().map(|b| seq_of(b.data())).collect();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(dev.stats().rx_multislot, 2);
+    // The rest of the second chain (its last slot), then a good frame.
+    world.deliver_custom(2, |i, req| {
+        if i == 0 {
+            rsp(req, 95, 0)
+        } else {
+            rsp(req, 3, 0)
+        }
+    });
+    let more = receive_all(&mut dev);
+    assert_eq!(more.len(), 1);
+    assert_eq!(seq_of(more[0].data()), 3);
+    let stats = dev.stats();
+    assert_eq!(stats.rx_multislot, 2, "each chain counted once");
+    assert_eq!(
+        stats.rx_unsupported + stats.rx_bad_id + stats.rx_bad_length,
+        0
+    );
+    assert_eq!(stats.rx_packets, 3);
+    drop((got, more));
+    dev.receive(&mut Vec::new(), 0);
+    assert_eq!(
+        world.rx_requests(),
+        RX,
+        "every slot of every chain returned"
+    );
 }
 
 #[test]
@@ -425,7 +557,7 @@ fn malformed_receive_responses_are_dropped_and_counted() {
     let world = World::new();
     let mut dev = connect(&world);
     // Slot by slot: good, bad id, duplicate id, oversize, negative status, runt, a two-slot
-    // packet (not negotiated), an extra-info packet (head, extra with MORE, extra), good.
+    // frame (not negotiated), an extra-info packet (head, extra with MORE, extra), good.
     let mut first_id = 0;
     let n = world.deliver_custom(12, |i, req| {
         let good = |seq| {
@@ -472,7 +604,8 @@ fn malformed_receive_responses_are_dropped_and_counted() {
     assert_eq!(stats.rx_bad_id, 2);
     assert_eq!(stats.rx_bad_length, 2);
     assert_eq!(stats.rx_errors, 1);
-    assert_eq!(stats.rx_unsupported, 5);
+    assert_eq!(stats.rx_unsupported, 3);
+    assert_eq!(stats.rx_multislot, 1);
     assert_eq!(stats.rx_packets, 2);
     assert_eq!(dev.state(), DeviceState::Connected);
     // No page was lost: the bad ones went straight back, the good ones follow when dropped.

@@ -62,6 +62,10 @@ impl Element for FromDevice {
         Ok(())
     }
 
+    fn device(&self) -> Option<usize> {
+        Some(self.device)
+    }
+
     fn has_task(&self) -> bool {
         true
     }
@@ -150,6 +154,10 @@ impl Element for ToDevice {
         self.batch = Batch::with_capacity(self.burst);
         self.pull_input = ctx.input_processing.first() == Some(&Processing::Pull);
         Ok(())
+    }
+
+    fn device(&self) -> Option<usize> {
+        Some(self.device)
     }
 
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {

@@ -12,6 +12,7 @@
 //!
 //! The logic runs against [`KeyStore`], so host tests drive it with an in-memory store.
 
+use crate::net::VifSet;
 use crate::xenstore::{Client, Transport, XsError};
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
@@ -212,6 +213,8 @@ pub struct Control {
     generations: BTreeMap<u32, u64>,
     /// `(path, value)` the guest wrote under `elements/`, whose watch events are echoes.
     echoes: VecDeque<(String, String)>,
+    /// The vifs a configuration may name; `None`: devices are not checked.
+    vifs: Option<VifSet>,
 }
 
 impl Control {
@@ -223,7 +226,30 @@ impl Control {
             routers: BTreeMap::new(),
             generations: BTreeMap::new(),
             echoes: VecDeque::new(),
+            vifs: None,
         }
+    }
+
+    /// From now on, refuses every configuration whose `FromDevice`/`ToDevice` names a vif
+    /// that is not in `vifs` as connected (with the element's `file:line:col`).
+    pub fn set_vifs(&mut self, vifs: VifSet) {
+        self.vifs = Some(vifs);
+    }
+
+    /// Builds a router from `text` within the limits, watched by `monitor`, and checks the
+    /// devices it names.
+    fn build(
+        &self,
+        text: &str,
+        file: &str,
+        monitor: &mut dyn BuildMonitor,
+    ) -> Result<Router, Diagnostics> {
+        let router =
+            build_router_monitored(text, file, &[], &self.registry, &self.limits, monitor)?;
+        if let Some(vifs) = &self.vifs {
+            router.check_devices(&|n| vifs.check(n))?;
+        }
+        Ok(router)
     }
 
     /// Installs router `rid` from `text` (a boot-time configuration; `file` names it in
@@ -236,8 +262,7 @@ impl Control {
         host: &mut dyn LoadHost,
     ) -> Result<u64, Diagnostics> {
         let mut loading = Loading::new(host, &self.routers);
-        let router =
-            build_router_monitored(text, file, &[], &self.registry, &self.limits, &mut loading)?;
+        let router = self.build(text, file, &mut loading)?;
         self.routers.insert(rid, router);
         let generation = self.generations.entry(rid).or_insert(0);
         *generation += 1;
@@ -311,15 +336,8 @@ impl Control {
         let mut loading = Loading::new(host, &self.routers);
         let loaded =
             read_chunks(store, &file, self.limits.config_bytes, &mut loading).and_then(|text| {
-                build_router_monitored(
-                    &text,
-                    &file,
-                    &[],
-                    &self.registry,
-                    &self.limits,
-                    &mut loading,
-                )
-                .map_err(|d| d.to_string())
+                self.build(&text, &file, &mut loading)
+                    .map_err(|d| d.to_string())
             });
         let (swap_ns, pause_ns) = loading.finish();
         match loaded {

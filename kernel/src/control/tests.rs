@@ -201,6 +201,55 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
 }
 
 #[test]
+fn a_config_naming_a_missing_or_failed_vif_is_refused_where_it_names_it() {
+    let mut vifs = VifSet::default();
+    vifs.add_connected(0);
+    vifs.add_connected(1);
+    vifs.add_failed(3);
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    c.set_vifs(vifs);
+    let wire = "FromDevice(0) -> ToDevice(1);\nFromDevice(1) -> ToDevice(0);";
+    assert!(matches!(
+        install(&mut c, &mut s, 0, wire, 992),
+        Outcome::Loaded { generation: 1, .. }
+    ));
+    let out = install(
+        &mut c,
+        &mut s,
+        0,
+        "FromDevice(0) -> ToDevice(1);\nFromDevice(2) -> ToDevice(3);",
+        992,
+    );
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    let lines: Vec<&str> = error.lines().collect();
+    assert_eq!(lines.len(), 2, "{error}");
+    assert!(
+        lines[0].starts_with("data/clickos/0/config:2:1: ") && lines[0].contains("no vif 2"),
+        "{error}"
+    );
+    assert!(
+        lines[1].starts_with("data/clickos/0/config:2:18: ")
+            && lines[1].contains("vif 3 (device/vif/3) failed to connect"),
+        "{error}"
+    );
+    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
+    // The boot path refuses it too.
+    assert!(c
+        .install(
+            1,
+            "Idle -> ToDevice(2);",
+            "boot module",
+            &mut TestHost::quiet()
+        )
+        .is_err());
+    assert!(c
+        .install(1, wire, "boot module", &mut TestHost::quiet())
+        .is_ok());
+}
+
+#[test]
 fn a_good_config_replaces_the_running_one() {
     let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     install(&mut c, &mut s, 0, PING, 992);

@@ -50,6 +50,8 @@ pub struct Inner {
     /// Commits still to fail with EAGAIN.
     pub eagain: u32,
     pub txn_attempts: u32,
+    /// The keys of each committed transaction, in commit order.
+    pub commits: Vec<Vec<String>>,
     pub grants: BTreeMap<GrantRef, Grant>,
     free_refs: Vec<GrantRef>,
     next_ref: GrantRef,
@@ -404,6 +406,7 @@ impl Store for SimStore {
             w.eagain -= 1;
             return Err(StoreError::Again);
         }
+        w.commits.push(pending.keys().cloned().collect());
         w.store.extend(pending);
         Ok(())
     }
