@@ -358,6 +358,7 @@ impl ElementClass for ARPQuerier {
     const NAME: &'static str = "ARPQuerier";
     const PORTS: Ports = Ports::parse("2/1-2");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+    const EXAMPLE: &'static str = "10.10.0.3/24, 00:15:17:15:5d:75";
 }
 
 impl Element for ARPQuerier {
