@@ -329,7 +329,18 @@ impl Task for NetFunction {
             ports.insert(vif.nf.port());
         }
         ports.insert(self.store.transport().port());
-        Wait::Any(ports, self.meter.deadline())
+        // Wake for the end of a traffic burst or the routers' next timer, whichever is first.
+        let timer = self
+            .control
+            .routers()
+            .filter_map(|(_, r)| r.next_timer())
+            .map(|t| t.sec.saturating_mul(1_000_000_000) + u64::from(t.nsec))
+            .min();
+        let deadline = match (self.meter.deadline(), timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Wait::Any(ports, deadline)
     }
 }
 
