@@ -91,15 +91,17 @@ impl<S: Store> Ctl<S> {
         }
     }
 
-    /// Waits until the guest has written `data/clickos` (it does once it serves the protocol).
+    /// Waits until the guest has written `data/clickos/ready`, which it does once it watches
+    /// for configurations (writing one earlier could go unseen).
     pub fn wait_ready(&mut self, domid: u32) -> Result<(), String> {
-        let key = format!("/local/domain/{domid}/data/clickos");
+        let key = format!("/local/domain/{domid}/data/clickos/ready");
         self.wait_for(&key.clone(), |s| Ok(s.read(&key)?.map(|_| ())))
     }
 
-    /// Installs `config` as router `rid` (chunks, then `status = Running`) and waits until the
-    /// guest runs it; returns the swap time in microseconds.
+    /// Installs `config` as router `rid` (chunks, then `status = Running`) once the guest is
+    /// ready, and waits until the guest runs it; returns the swap time in microseconds.
     pub fn install(&mut self, domid: u32, rid: u32, config: &str) -> Result<u64, String> {
+        self.wait_ready(domid)?;
         let home = router_home(domid, rid);
         self.store.rm(&format!("{home}/config"))?;
         let mut rest = config;

@@ -26,6 +26,11 @@ mod tests;
 
 /// The XenStore directory of the protocol, relative to the domain's home.
 pub const ROOT: &str = "data/clickos";
+/// The pre-2016 ClickOS layout (OpenVIM's ClickOS demo writes it), served the same way.
+pub const LEGACY_ROOT: &str = "clickos";
+/// Written by the guest once it watches [`ROOT`] and [`LEGACY_ROOT`]: tools that wait for it
+/// before writing a configuration cannot race the guest's start.
+pub const READY: &str = "data/clickos/ready";
 
 /// Keys the guest itself writes and remembers, to tell their watch echo from a tool's write.
 const ECHOES_KEPT: usize = 64;
@@ -149,10 +154,19 @@ pub enum Request<'a> {
 }
 
 impl<'a> Request<'a> {
-    /// Classifies the path of a watch event; everything else under [`ROOT`] (config chunks,
-    /// the guest's own reports) and outside it is `None`.
-    pub fn parse(path: &'a str) -> Option<Request<'a>> {
-        let rest = path.strip_prefix(ROOT)?.strip_prefix('/')?;
+    /// Classifies the path of a watch event, with the root it is under ([`ROOT`] or
+    /// [`LEGACY_ROOT`]); everything else under them (config chunks, the guest's own reports)
+    /// and outside them is `None`.
+    pub fn parse(path: &'a str) -> Option<(&'static str, Request<'a>)> {
+        let (root, rest) = [ROOT, LEGACY_ROOT].into_iter().find_map(|root| {
+            let rest = path.strip_prefix(root)?.strip_prefix('/')?;
+            Some((root, rest))
+        })?;
+        Request::parse_under(rest).map(|r| (root, r))
+    }
+
+    /// Classifies a path relative to a root.
+    fn parse_under(rest: &'a str) -> Option<Request<'a>> {
         let (rid, rest) = rest.split_once('/').unwrap_or((rest, ""));
         let rid = rid.parse().ok()?;
         if rest == "status" {
@@ -293,12 +307,12 @@ impl Control {
         host: &mut dyn LoadHost,
     ) -> Outcome {
         match Request::parse(path) {
-            Some(Request::Status(rid)) => self.status_changed(rid, store, host),
-            Some(Request::Read(rid, element, handler)) => {
-                self.read_requested(rid, element, handler, store)
+            Some((root, Request::Status(rid))) => self.status_changed(root, rid, store, host),
+            Some((root, Request::Read(rid, element, handler))) => {
+                self.read_requested(root, rid, element, handler, store)
             }
-            Some(Request::Write(rid, element, handler)) => {
-                self.write_requested(rid, element, handler, store)
+            Some((root, Request::Write(rid, element, handler))) => {
+                self.write_requested(root, rid, element, handler, store)
             }
             None => Outcome::Ignored,
         }
@@ -306,11 +320,12 @@ impl Control {
 
     fn status_changed(
         &mut self,
+        root: &str,
         rid: u32,
         store: &mut dyn KeyStore,
         host: &mut dyn LoadHost,
     ) -> Outcome {
-        let base = format!("{ROOT}/{rid}");
+        let base = format!("{root}/{rid}");
         let status = match store.read(&format!("{base}/status")) {
             Ok(s) => s,
             Err(_) => return Outcome::Ignored,
@@ -395,12 +410,13 @@ impl Control {
 
     fn read_requested(
         &mut self,
+        root: &str,
         rid: u32,
         element: &str,
         handler: &str,
         store: &mut dyn KeyStore,
     ) -> Outcome {
-        let base = format!("{ROOT}/{rid}");
+        let base = format!("{root}/{rid}");
         if store
             .read(&format!("{base}/control/read/{element}/{handler}"))
             .is_err()
@@ -431,12 +447,13 @@ impl Control {
 
     fn write_requested(
         &mut self,
+        root: &str,
         rid: u32,
         element: &str,
         handler: &str,
         store: &mut dyn KeyStore,
     ) -> Outcome {
-        let base = format!("{ROOT}/{rid}");
+        let base = format!("{root}/{rid}");
         let path = format!("{base}/elements/{element}/{handler}");
         let Ok(value) = store.read(&path) else {
             return Outcome::Ignored; // removed

@@ -426,10 +426,16 @@ pub fn run(
     for (path, token) in [
         ("control/shutdown", SHUTDOWN_TOKEN),
         (control::ROOT, CONTROL_TOKEN),
+        (control::LEGACY_ROOT, CONTROL_TOKEN),
     ] {
         if let Err(e) = store.watch(path, token) {
             error!("net: cannot watch {path}: {e}");
         }
+    }
+    // Only now that the watches are set can no configuration written by a tool be missed:
+    // clickctl waits for this key (tools that only wait for data/clickos race the guest).
+    if let Err(e) = KeyStore::write(&mut store, control::READY, "1") {
+        error!("net: cannot write {}: {e}", control::READY);
     }
     let outcome = Rc::new(Cell::new(None));
     let nf = NetFunction {
