@@ -65,6 +65,18 @@ pub struct Inner {
     pub backend_notifies: u64,
     pub netback: Option<Netback>,
     pub behaviour: Behaviour,
+    /// Check every receive page the frontend posts against what the backend last wrote
+    /// there (on in tests; the data-path benchmark turns it off).
+    pub audit_pages: bool,
+    /// What the backend last left in each receive page it filled.
+    rx_images: BTreeMap<GrantRef, Vec<u8>>,
+}
+
+/// The whole of a page.
+pub fn image(page: &SharedPage) -> Vec<u8> {
+    let mut bytes = vec![0u8; PAGE_SIZE];
+    page.read(0, &mut bytes).unwrap();
+    bytes
 }
 
 #[derive(Clone, Default)]
@@ -84,6 +96,7 @@ impl World {
             w.next_ref = 8;
             w.next_port = 3;
             w.next_txn = 1;
+            w.audit_pages = true;
             w.store.insert(key(NODE, "backend"), BACKEND.into());
             w.store.insert(key(NODE, "backend-id"), "0".into());
             w.store.insert(key(NODE, "mac"), "00:16:3e:12:34:56".into());
@@ -259,9 +272,20 @@ impl World {
                 let req = nb.rx.take_request();
                 let (bytes, rsp) = make(done, req);
                 let page = Self::granted_page(w, req.gref, true).expect("rx page granted rw");
+                if w.audit_pages {
+                    // A posted page shows the backend nothing it did not write itself.
+                    let seen = image(&page);
+                    match w.rx_images.get(&req.gref) {
+                        Some(left) => assert!(seen == *left, "rx page {} changed", req.gref),
+                        None => assert!(seen.iter().all(|&b| b == 0), "rx page not zeroed"),
+                    }
+                }
                 let off = usize::from(rsp.offset).min(PAGE_SIZE);
                 let len = bytes.len().min(PAGE_SIZE - off);
                 page.write(off, &bytes[..len]).unwrap();
+                if w.audit_pages {
+                    w.rx_images.insert(req.gref, image(&page));
+                }
                 nb.rx.put_response(rsp);
                 done += 1;
             }
@@ -284,6 +308,15 @@ impl World {
                     status: frames[i].len() as i16,
                 },
             )
+        })
+    }
+
+    /// The shared transmit and receive ring pages, for a test playing a hostile backend that
+    /// writes them directly.
+    pub fn ring_pages(&self) -> (SharedPage, SharedPage) {
+        self.with_netback(|w, nb| {
+            let page = |r| Self::granted_page(w, r, true).expect("ring granted");
+            (page(nb.ring_refs[0]), page(nb.ring_refs[1]))
         })
     }
 
@@ -431,6 +464,10 @@ impl GrantTable for SimGrants {
             !w.grants.values().any(|g| g.page.same_page(page)),
             "page granted twice"
         );
+        assert!(
+            image(page).iter().all(|&b| b == 0),
+            "page granted before it was zeroed"
+        );
         let gref = match w.free_refs.pop() {
             Some(r) => r,
             None => {
@@ -438,6 +475,7 @@ impl GrantTable for SimGrants {
                 w.next_ref - 1
             }
         };
+        w.rx_images.remove(&gref);
         w.grants.insert(
             gref,
             Grant {
