@@ -491,20 +491,41 @@ impl<E: EventChannel> Netfront<E> {
     /// Posts every receive page that came back since the last call.
     fn refill(&mut self) {
         let mut ids = self.rx_home.take();
+        #[cfg(debug_assertions)]
+        self.assert_not_posted(&ids);
         for id in ids.drain(..) {
             let Some(granted) = self.rx_pages.get(usize::from(id)) else {
                 continue;
             };
             let slot = (self.rx.req_prod_pvt() as usize) % RX_RING_SIZE;
-            if self.rx.put_request(RxRequest {
+            let posted = self.rx.put_request(RxRequest {
                 id,
                 pad: 0,
                 gref: granted.gref,
-            }) {
+            });
+            // A page is posted, lent or home, and there are no more pages than slots.
+            debug_assert!(posted, "receive ring full while page {id} came home");
+            if posted {
                 self.rx_slot[slot] = id;
             }
         }
         self.rx_home.set(ids);
+    }
+
+    /// Debug builds (tests, fuzzing): a page that came home is neither on the ring nor home
+    /// twice, so no page is ever posted (freed) twice.
+    #[cfg(debug_assertions)]
+    fn assert_not_posted(&self, ids: &[u16]) {
+        let mut seen = vec![false; self.rx_pages.len()];
+        for k in 0..self.rx.outstanding() {
+            let slot = self.rx.rsp_cons().wrapping_add(k) as usize % RX_RING_SIZE;
+            seen[usize::from(self.rx_slot[slot])] = true;
+        }
+        for &id in ids {
+            let seen = &mut seen[usize::from(id)];
+            assert!(!*seen, "receive page {id} returned twice");
+            *seen = true;
+        }
     }
 
     /// Receives up to `max` frames, appending them to `out`; returns how many were appended.
@@ -631,6 +652,12 @@ impl<E: EventChannel> Netfront<E> {
                 }
             }
         }
+        // Every transmit buffer is free or in flight, never both, never freed twice.
+        debug_assert_eq!(
+            self.tx_free.len() + self.tx_in_flight.iter().filter(|&&f| f).count(),
+            self.tx_in_flight.len(),
+            "a transmit buffer freed twice or lost"
+        );
     }
 
     /// Transmits frames from `frames` while there is room, copying each into a granted
