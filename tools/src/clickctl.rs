@@ -360,5 +360,7 @@ impl Store for XenStoreSocket {
     }
 }
 
+pub mod libvirt;
+
 #[cfg(test)]
 mod tests;
