@@ -9,12 +9,14 @@ mod arpquerier;
 mod basic;
 mod classifier;
 mod counter;
+mod decision;
 mod device;
 mod driver;
 #[cfg(feature = "std")]
 mod dump;
 mod ether;
 mod ip;
+mod ipfilter;
 mod net;
 mod print;
 mod queue;
@@ -33,6 +35,7 @@ pub use driver::DriverManager;
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use ipfilter::{IPClassifier, IPFilter};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
@@ -60,6 +63,8 @@ pub fn register_standard(registry: &mut Registry) {
         Box::new(ICMPPingResponder::default())
     });
     registry.register("CheckIPHeader", || Box::new(CheckIPHeader::default()));
+    registry.register("IPClassifier", || Box::new(IPClassifier::default()));
+    registry.register("IPFilter", || Box::new(IPFilter::default()));
     registry.register("EtherMirror", || Box::new(EtherMirror::default()));
     registry.register("EtherEncap", || Box::new(EtherEncap::default()));
     registry.register("EnsureEther", || Box::new(EnsureEther::default()));

@@ -252,12 +252,26 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
 #[test]
 fn no_element_panics_on_any_packet() {
     use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 19] = [
+    let classes: [(&str, &str, usize, usize); 21] = [
         (
             "Classifier",
             "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
             1,
             4,
+        ),
+        (
+            "IPClassifier",
+            "ip frag, syn && !ack, src or dst port www, icmp type != echo, ip ttl < 3, \
+             ip[0:4] > 0x45000030, transp[13] & 0x12 == 0x12, ether dst host ff:ff:ff:ff:ff:ff, \
+             ip hl > 5 ? udp : tcp, not (dst net 10.10.0.0/16 or ip ect), -",
+            1,
+            11,
+        ),
+        (
+            "IPFilter",
+            "drop ip frag, allow tcp opt syn, 1 udp port >= 1000, deny all",
+            1,
+            2,
         ),
         ("VLANEncap", "100", 1, 1),
         ("VLANEncap", "VLAN_ID 0", 1, 1),
