@@ -723,11 +723,12 @@ impl Primitive {
         Ok(())
     }
 
-    /// The primitive's tests, as Click compiles them.
-    fn compile(&self, t: &mut TestTable) -> Expr {
+    /// The primitive's tests, as Click compiles them; `None` when there are none (a
+    /// pseudo-protocol such as `transp`).
+    fn compile(&self, t: &mut TestTable) -> Option<Expr> {
         let mut parts = Vec::new();
         if self.transp_proto != UNKNOWN {
-            parts.push(proto_expr(self.transp_proto, t));
+            parts.extend(proto_expr(self.transp_proto, t));
         }
         let ty = self.ty;
         if ty == TYPE_PORT
@@ -755,17 +756,13 @@ impl Primitive {
                     (Base::Transport, 0, 0, 16)
                 };
                 if src {
-                    v.push(self.comparison(t, base, src_at, src_shift, false));
+                    v.extend(self.comparison(t, base, src_at, src_shift));
                 }
                 if dst {
-                    v.push(self.comparison(t, base, dst_at, 0, false));
+                    v.extend(self.comparison(t, base, dst_at, 0));
                 }
-                let e = combine(v);
-                parts.push(if self.op_negated {
-                    negate_flipped(e, t)
-                } else {
-                    e
-                });
+                let e = (!v.is_empty()).then(|| combine(v));
+                push_part(&mut parts, e, self.op_negated, t);
             }
             TYPE_ETHER => {
                 let (a, m) = (self.ether, self.ether_mask);
@@ -807,23 +804,16 @@ impl Primitive {
                         ),
                     ]));
                 }
-                let e = combine(v);
-                parts.push(if self.op_negated {
-                    negate_flipped(e, t)
-                } else {
-                    e
-                });
+                let e = (!v.is_empty()).then(|| combine(v));
+                push_part(&mut parts, e, self.op_negated, t);
             }
             TYPE_PROTO if self.transp_proto < 256 => {
-                parts.push(self.comparison(t, Base::Network, 8, 16, true));
+                let e = self.comparison(t, Base::Network, 8, 16);
+                push_part(&mut parts, e, self.op_negated, t);
             }
             TYPE_IPFRAG => {
                 let e = leaf(t, Base::Network, 4, 0, 0x3fff);
-                parts.push(if self.op_negated {
-                    e
-                } else {
-                    negate_flipped(e, t)
-                });
+                push_part(&mut parts, Some(e), !self.op_negated, t);
             }
             TYPE_TCPOPT => {
                 parts.push(leaf(t, Base::Transport, 12, self.u << 16, self.mask << 16));
@@ -839,72 +829,77 @@ impl Primitive {
                     Base::Network
                 };
                 let shift = (32 - (bit_offset + bits)) as u32;
-                parts.push(self.comparison(t, base, word_offset, shift, true));
+                let e = self.comparison(t, base, word_offset, shift);
+                push_part(&mut parts, e, self.op_negated, t);
             }
             _ => {}
         }
-        and(parts)
+        (!parts.is_empty()).then(|| and(parts))
     }
 
     /// Tests that the field at `offset` of `base` (shifted left by `shift` in its word)
-    /// compares with the value as the relation says. `x > U` is decided from the top bits
-    /// down: Click's decomposition into masked equality tests.
-    fn comparison(
-        &self,
-        t: &mut TestTable,
-        base: Base,
-        offset: usize,
-        shift: u32,
-        op_negate: bool,
-    ) -> Expr {
+    /// equals the value, or is greater (the relation's negation is left to the caller).
+    /// `x > U` is decided from the top bits down: Click's decomposition into masked equality
+    /// tests. `None` when it needs no test (Click's value adjustment for masks can leave
+    /// `U` at the mask).
+    fn comparison(&self, t: &mut TestTable, base: Base, offset: usize, shift: u32) -> Option<Expr> {
         let mut mask = self.mask;
         let mut u = self.u & mask;
-        let e = if self.op == Op::Eq {
-            leaf(
+        if self.op == Op::Eq {
+            return Some(leaf(
                 t,
                 base,
                 offset,
                 u.wrapping_shl(shift),
                 mask.wrapping_shl(shift),
-            )
-        } else {
-            let mut terms = Vec::new();
-            while u < mask {
-                let high = u > (mask >> 1);
-                let v = if high { !u.wrapping_add(1) & mask } else { u };
-                let first_different = 33 - ffs_msb(v);
-                let upper_mask = if first_different >= 32 {
-                    mask
-                } else {
-                    mask & !((1u32 << first_different) - 1)
-                };
-                let upper_u = if high { upper_mask } else { 0 };
-                let l = leaf(
-                    t,
-                    base,
-                    offset,
-                    upper_u.wrapping_shl(shift),
-                    upper_mask.wrapping_shl(shift),
-                );
-                terms.push((if high { l } else { negate_flipped(l, t) }, high));
-                mask &= !upper_mask;
-                u &= mask;
-            }
-            let mut rest: Option<Expr> = None;
-            for (term, high) in terms.into_iter().rev() {
-                rest = Some(match rest {
-                    None => term,
-                    Some(r) if high => and(vec![term, r]),
-                    Some(r) => or(vec![term, r]),
-                });
-            }
-            rest.unwrap_or(Expr::Const(false))
-        };
-        if self.op_negated && op_negate {
-            negate_flipped(e, t)
-        } else {
-            e
+            ));
         }
+        let mut terms = Vec::new();
+        while u < mask {
+            let high = u > (mask >> 1);
+            let v = if high { !u.wrapping_add(1) & mask } else { u };
+            let first_different = 33 - ffs_msb(v);
+            let upper_mask = if first_different >= 32 {
+                mask
+            } else {
+                mask & !((1u32 << first_different) - 1)
+            };
+            let upper_u = if high { upper_mask } else { 0 };
+            let l = leaf(
+                t,
+                base,
+                offset,
+                upper_u.wrapping_shl(shift),
+                upper_mask.wrapping_shl(shift),
+            );
+            terms.push((if high { l } else { negate_flipped(l, t) }, high));
+            mask &= !upper_mask;
+            u &= mask;
+        }
+        let mut rest: Option<Expr> = None;
+        for (term, high) in terms.into_iter().rev() {
+            rest = Some(match rest {
+                None => term,
+                Some(r) if high => and(vec![term, r]),
+                Some(r) => or(vec![term, r]),
+            });
+        }
+        rest
+    }
+}
+
+/// Adds `e` to a primitive's `parts`, negated (short packets still failing) if `negate`. As in
+/// Click, negating nothing negates the part before it.
+fn push_part(parts: &mut Vec<Expr>, e: Option<Expr>, negate: bool, t: &mut TestTable) {
+    match e {
+        Some(e) if negate => parts.push(negate_flipped(e, t)),
+        Some(e) => parts.push(e),
+        None if negate => {
+            if let Some(last) = parts.pop() {
+                parts.push(negate_flipped(last, t));
+            }
+        }
+        None => {}
     }
 }
 
@@ -917,21 +912,24 @@ fn ffs_msb(x: u32) -> u32 {
     }
 }
 
-/// A test of the word at `offset` of `base`.
+/// A test of the word at `offset` of `base` (with an empty mask, a test that always holds).
 fn leaf(t: &mut TestTable, base: Base, offset: usize, value: u32, mask: u32) -> Expr {
+    if mask == 0 {
+        return Expr::Const(true);
+    }
     Expr::Test(t.intern(WordTest::new(base, offset, value, mask)))
 }
 
 /// The tests for "the IP protocol is `proto`" (`tcpudp`: TCP or UDP; other pseudo-protocols
-/// hold for every packet).
-fn proto_expr(proto: i32, t: &mut TestTable) -> Expr {
+/// have none).
+fn proto_expr(proto: i32, t: &mut TestTable) -> Option<Expr> {
     let p = |t: &mut TestTable, n: i32| leaf(t, Base::Network, 8, (n as u32) << 16, 0x00ff_0000);
     if proto == PROTO_TCP_OR_UDP {
-        or(vec![p(t, PROTO_TCP), p(t, PROTO_UDP)])
+        Some(or(vec![p(t, PROTO_TCP), p(t, PROTO_UDP)]))
     } else if proto >= 256 {
-        Expr::Const(true)
+        None
     } else {
-        p(t, proto)
+        Some(p(t, proto))
     }
 }
 
@@ -1038,6 +1036,36 @@ fn separate_text(text: &str) -> Vec<&str> {
     words
 }
 
+/// What a factor parsed to. Click's tree of tests may have subtrees without tests (a
+/// pseudo-protocol like `transp`): such a subtree drops out of the `and`, `or` or `?:` around
+/// it, and negating it negates the factor before it in the same `and` instead.
+enum Parsed {
+    /// An expression.
+    Expr(Expr),
+    /// No tests, negated or not.
+    Empty { negated: bool },
+}
+
+/// `a ? b : c ? d : e` from the non-empty parts, combined as Click combines them (two parts,
+/// left by an error or an empty part, as `a and b`).
+fn ternary(mut parts: Vec<Expr>) -> Option<Expr> {
+    let mut e = match parts.len() {
+        0 => return None,
+        n if n % 2 == 0 => {
+            let b = parts.pop()?;
+            let a = parts.pop()?;
+            and(vec![a, b])
+        }
+        _ => parts.pop()?,
+    };
+    while parts.len() >= 2 {
+        let then = parts.pop()?;
+        let cond = parts.pop()?;
+        e = Expr::If(Box::new([cond, then, e]));
+    }
+    Some(e)
+}
+
 /// Parses one pattern's words into an expression (Click's `IPFilter::Parser`).
 struct Parser<'a> {
     words: &'a [&'a str],
@@ -1057,12 +1085,12 @@ impl<'a> Parser<'a> {
     }
 
     /// `expr ::= orexpr | orexpr ? expr : orexpr [? ...]`
-    fn expr(&mut self, pos: usize) -> (usize, Expr) {
+    fn expr(&mut self, pos: usize) -> (usize, Option<Expr>) {
         self.depth += 1;
         if self.depth > MAX_NESTING {
             self.error(String::from("expression nested too deeply"));
             self.depth -= 1;
-            return (self.words.len(), Expr::Const(false));
+            return (self.words.len(), None);
         }
         let n = self.words.len();
         let (mut pos, first) = self.orexpr(pos);
@@ -1081,36 +1109,23 @@ impl<'a> Parser<'a> {
             pos = p;
         }
         self.depth -= 1;
-        // a ? b : c ? d : e, and a trailing 'a ? b' (an error) as 'a and b'.
-        let mut e = if parts.len() % 2 == 0 {
-            let b = parts.pop().unwrap_or(Expr::Const(true));
-            let a = parts.pop().unwrap_or(Expr::Const(true));
-            and(vec![a, b])
-        } else {
-            parts.pop().unwrap_or(Expr::Const(true))
-        };
-        while parts.len() >= 2 {
-            let then = parts.pop().unwrap_or(Expr::Const(true));
-            let cond = parts.pop().unwrap_or(Expr::Const(true));
-            e = Expr::If(Box::new([cond, then, e]));
-        }
-        (pos, e)
+        (pos, ternary(parts.into_iter().flatten().collect()))
     }
 
     /// `orexpr ::= term (or term)*`
-    fn orexpr(&mut self, pos: usize) -> (usize, Expr) {
+    fn orexpr(&mut self, pos: usize) -> (usize, Option<Expr>) {
         let (mut pos, first) = self.term(pos);
-        let mut v = vec![first];
+        let mut v: Vec<Expr> = first.into_iter().collect();
         while pos < self.words.len() && matches!(self.word(pos), "or" | "||") {
             let (p, e) = self.term(pos + 1);
-            v.push(e);
+            v.extend(e);
             pos = p;
         }
-        (pos, or(v))
+        (pos, (!v.is_empty()).then(|| or(v)))
     }
 
     /// `term ::= factor ([and] factor)*`
-    fn term(&mut self, pos: usize) -> (usize, Expr) {
+    fn term(&mut self, pos: usize) -> (usize, Option<Expr>) {
         let mut v = Vec::new();
         let mut pos = pos;
         let mut after_and = true;
@@ -1122,22 +1137,30 @@ impl<'a> Parser<'a> {
                 }
                 break;
             }
-            v.extend(e);
+            match e {
+                Some(Parsed::Expr(e)) => v.push(e),
+                Some(Parsed::Empty { negated: true }) => {
+                    if let Some(last) = v.pop() {
+                        v.push(not(last));
+                    }
+                }
+                _ => {}
+            }
             pos = p;
             after_and = pos < self.words.len() && matches!(self.word(pos), "and" | "&&");
             if after_and {
                 pos += 1;
             }
         }
-        (pos, and(v))
+        (pos, (!v.is_empty()).then(|| and(v)))
     }
 
     /// `factor ::= not factor | ( expr ) | test`; `None` when nothing was parsed.
-    fn factor(&mut self, pos: usize) -> (usize, Option<Expr>) {
+    fn factor(&mut self, pos: usize) -> (usize, Option<Parsed>) {
         self.factor_negated(pos, false)
     }
 
-    fn factor_negated(&mut self, pos: usize, negated: bool) -> (usize, Option<Expr>) {
+    fn factor_negated(&mut self, pos: usize, negated: bool) -> (usize, Option<Parsed>) {
         let w = self.word(pos);
         if pos < self.words.len() && (w == "not" || w == "!") {
             self.depth += 1;
@@ -1164,14 +1187,14 @@ impl<'a> Parser<'a> {
             } else if p != start {
                 self.error(String::from("missing ')'"));
             }
-            return (p, Some(if negated { not(e) } else { e }));
+            return (p, Some(parsed(e, negated)));
         }
         self.test(pos, negated)
     }
 
     /// `test ::= true | false | quals [[POS:LEN]] [& MASK] [relop] [data]` (Click's
     /// `parse_test`).
-    fn test(&mut self, pos: usize, mut negated: bool) -> (usize, Option<Expr>) {
+    fn test(&mut self, pos: usize, mut negated: bool) -> (usize, Option<Parsed>) {
         let n = self.words.len();
         if pos >= n {
             return (pos, None);
@@ -1181,7 +1204,10 @@ impl<'a> Parser<'a> {
             return (pos, None);
         }
         if first == "true" || first == "false" {
-            return (pos + 1, Some(Expr::Const((first == "true") != negated)));
+            return (
+                pos + 1,
+                Some(Parsed::Expr(Expr::Const((first == "true") != negated))),
+            );
         }
         let first_pos = pos;
         let mut pos = pos;
@@ -1355,13 +1381,13 @@ impl<'a> Parser<'a> {
             Ok(()) => {
                 let e = prim.compile(self.tests);
                 self.prev = prim;
-                (pos, Some(if negated { not(e) } else { e }))
+                (pos, Some(parsed(e, negated)))
             }
             Err(msg) => {
                 if !msg.is_empty() {
                     self.error(msg);
                 }
-                (pos, Some(Expr::Const(false)))
+                (pos, Some(Parsed::Expr(Expr::Const(false))))
             }
         }
     }
@@ -1420,6 +1446,15 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A factor from an expression, or its absence, negated if `negated`.
+fn parsed(e: Option<Expr>, negated: bool) -> Parsed {
+    match e {
+        Some(e) if negated => Parsed::Expr(not(e)),
+        Some(e) => Parsed::Expr(e),
+        None => Parsed::Empty { negated },
+    }
+}
+
 fn set_transp_proto(prim: &mut Primitive, p: i32, errs: &mut Vec<String>) {
     if prim.transp_proto != UNKNOWN && prim.transp_proto != p {
         errs.push(String::from("transport protocol specified twice"));
@@ -1475,7 +1510,7 @@ fn parse_rules(
         };
         let expr =
             if words.len() == 1 || (words.len() == 2 && matches!(words[1], "-" | "any" | "all")) {
-                Expr::Const(true)
+                Some(Expr::Const(true))
             } else {
                 let mut parser = Parser {
                     words: &words,
@@ -1492,7 +1527,16 @@ fn parse_rules(
                 e
             };
         errors.extend(errs.into_iter().map(|e| format!("pattern {argno}: {e}")));
-        rules.push(Rule { expr, output });
+        // A pattern without tests drops every packet that reaches it (Click's empty program
+        // sends everything to a port that does not exist).
+        let rule = match expr {
+            Some(expr) => Rule { expr, output },
+            None => Rule {
+                expr: Expr::Const(true),
+                output: None,
+            },
+        };
+        rules.push(rule);
     }
     if errors.is_empty() {
         Ok(rules)
