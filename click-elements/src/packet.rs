@@ -442,6 +442,27 @@ impl Packet {
             .then(|| self.network_header as isize - self.offset as isize)
     }
 
+    /// The bytes from the MAC header annotation to the end of the data (the header may lie in
+    /// the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn mac_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.mac_header)
+    }
+
+    /// The bytes from the network header annotation to the end of the data (the header may
+    /// lie in the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn network_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.network_header)
+    }
+
+    /// The buffer bytes from position `h` to the end of the data, or nothing.
+    #[inline]
+    fn bytes_from(&self, h: u32) -> &[u8] {
+        let end = self.offset as usize + self.len as usize;
+        self.bytes().get(h as usize..end).unwrap_or(&[])
+    }
+
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
     pub fn headroom_bytes(&self) -> &[u8] {
         &self.bytes()[..self.offset as usize]

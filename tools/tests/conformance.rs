@@ -1,7 +1,8 @@
-//! Conformance with Click 2.1 (data in tests/data/conformance): each case's `config.click` is run
-//! by `click-run` inside a copy of its directory; the timestamp-free dump of the output pcaps
-//! must equal Click's `expected.txt` byte for byte, and the Print/ARPPrint/CheckIPHeader/Queue
-//! lines on stderr and the stdout must equal Click's.
+//! Conformance with Click 2.1 (data in tests/data/conformance and, for the middlebox elements,
+//! tests/data/middlebox): each case's `config.click` is run by `click-run` inside a copy of its
+//! directory; the timestamp-free dump of the output pcaps must equal Click's `expected.txt` byte
+//! for byte, and the Print/ARPPrint/CheckIPHeader/Queue lines on stderr and the stdout must
+//! equal Click's.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,8 +10,11 @@ use std::process::Command;
 
 use pcap_file::pcap::PcapReader;
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance")
+/// The directory of the case set `set` (`conformance` or `middlebox`).
+fn cases_dir(set: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data")
+        .join(set)
 }
 
 /// `== FILE linktype=N packets=K` then `IDX caplen=C len=L HEX` per record.
@@ -56,10 +60,9 @@ fn is_noise(line: &str) -> bool {
     line.starts_with("expensive Packet::push")
 }
 
-fn run_case(name: &str) -> Result<(), String> {
-    let src = cases_dir().join(name);
-    let work =
-        std::env::temp_dir().join(format!("clickos-conformance-{}-{name}", std::process::id()));
+fn run_case(set: &str, name: &str) -> Result<(), String> {
+    let src = cases_dir(set).join(name);
+    let work = std::env::temp_dir().join(format!("clickos-{set}-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     for entry in fs::read_dir(&src).map_err(|e| e.to_string())? {
@@ -113,25 +116,35 @@ fn run_case(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-#[test]
-fn every_case_matches_click() {
-    let mut names: Vec<String> = fs::read_dir(cases_dir())
+/// Runs every case of `set` (at least `min_cases` of them) and reports all that differ.
+fn run_set(set: &str, min_cases: usize) {
+    let mut names: Vec<String> = fs::read_dir(cases_dir(set))
         .expect("conformance data")
         .filter_map(|e| e.ok())
         .filter(|e| e.path().is_dir())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    assert!(names.len() >= 13, "conformance cases missing: {names:?}");
+    assert!(names.len() >= min_cases, "{set} cases missing: {names:?}");
     let failures: Vec<String> = names
         .iter()
-        .filter_map(|n| run_case(n).err().map(|e| format!("### {n}: {e}")))
+        .filter_map(|n| run_case(set, n).err().map(|e| format!("### {n}: {e}")))
         .collect();
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ from Click:\n{}",
+        "{} of {} {set} cases differ from Click:\n{}",
         failures.len(),
         names.len(),
         failures.join("\n")
     );
+}
+
+#[test]
+fn every_case_matches_click() {
+    run_set("conformance", 13);
+}
+
+#[test]
+fn every_middlebox_case_matches_click() {
+    run_set("middlebox", 2);
 }
