@@ -7,12 +7,18 @@ mod arpquerier;
 mod basic;
 mod classifier;
 mod counter;
+mod decipttl;
 mod device;
 mod driver;
 #[cfg(feature = "std")]
 mod dump;
 mod ether;
+mod icmperror;
 mod ip;
+mod ipfragmenter;
+mod ipgwoptions;
+mod ipheader;
+mod linktype;
 mod net;
 mod print;
 mod queue;
@@ -25,12 +31,18 @@ pub use arpquerier::ARPQuerier;
 pub use basic::{Discard, Idle, Null};
 pub use classifier::Classifier;
 pub use counter::Counter;
+pub use decipttl::DecIPTTL;
 pub use device::{FromDevice, ToDevice};
 pub use driver::DriverManager;
 #[cfg(feature = "std")]
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
+pub use icmperror::ICMPError;
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use ipfragmenter::IPFragmenter;
+pub use ipgwoptions::IPGWOptions;
+pub use ipheader::{FixIPSrc, MarkIPHeader, StripIPHeader, UnstripIPHeader};
+pub use linktype::{DropBroadcasts, HostEtherFilter};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
@@ -64,6 +76,16 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<Print>();
     registry.add::<Counter>();
     registry.add::<Tee>();
+    registry.add::<MarkIPHeader>();
+    registry.add::<StripIPHeader>();
+    registry.add::<UnstripIPHeader>();
+    registry.add::<FixIPSrc>();
+    registry.add::<DecIPTTL>();
+    registry.add::<ICMPError>();
+    registry.add::<IPGWOptions>();
+    registry.add::<IPFragmenter>();
+    registry.add::<HostEtherFilter>();
+    registry.add::<DropBroadcasts>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

@@ -252,7 +252,7 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
 #[test]
 fn no_element_panics_on_any_packet() {
     use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 19] = [
+    let classes: [(&str, &str, usize, usize); 32] = [
         (
             "Classifier",
             "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
@@ -282,6 +282,24 @@ fn no_element_panics_on_any_packet() {
         ),
         ("Counter", "", 1, 1),
         ("Tee", "", 1, 3),
+        ("MarkIPHeader", "14", 1, 1),
+        ("MarkIPHeader", "OFFSET 100", 1, 1),
+        ("StripIPHeader", "", 1, 1),
+        ("UnstripIPHeader", "", 1, 1),
+        ("FixIPSrc", "10.0.0.1", 1, 1),
+        ("DecIPTTL", "", 1, 2),
+        ("ICMPError", "10.0.0.1, parameterproblem", 1, 1),
+        ("ICMPError", "10.0.0.1, unreachable, needfrag, MTU 30", 1, 1),
+        ("IPGWOptions", "10.0.1.1, 10.0.0.1", 1, 2),
+        ("IPFragmenter", "24", 1, 2),
+        ("IPFragmenter", "8, HONOR_DF false", 1, 1),
+        (
+            "HostEtherFilter",
+            "0:0:c0:0:0:1, DROP_OWN true, OFFSET 4",
+            1,
+            2,
+        ),
+        ("DropBroadcasts", "", 1, 2),
     ];
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
@@ -293,7 +311,14 @@ fn no_element_panics_on_any_packet() {
     let arp = arp_request(SERVER_IP);
     let mut arp_reply = arp.clone();
     arp_reply[21] = 2;
+    // Router Alert, LSRR, Record Route, Timestamp, NOP, EOL: every option walker's cases.
+    let options = [
+        0x94, 4, 0, 0, 131, 7, 8, 1, 2, 3, 4, 7, 7, 4, 0, 0, 0, 0, 68, 8, 5, 0x31, 0, 0, 0, 0, 1, 0,
+    ];
+    let mut with_options = ip_header(17, 64, CLIENT_IP, SERVER_IP, &options);
+    with_options.resize(64, 0x5a);
     let frames = [
+        ether(SERVER_MAC, CLIENT_MAC, 0x0800, &with_options, 0),
         echo.clone(),
         bad_sum,
         ihl0,
