@@ -184,3 +184,58 @@ fn ipfragmenter_case_with_a_classifier_for_its_ipclassifier() {
     let _ = fs::remove_dir_all(&src);
     result.unwrap();
 }
+
+/// configs/ip-router.click with FromDump/ToDump for its devices forwards, answers a ping and
+/// sends a time-exceeded error (tests/data/ip-router/notes.txt). Classes of the configuration
+/// this build lacks (the routing table, Paint, PaintTee) are replaced by Classifier/Null
+/// stand-ins that route these packets the same way.
+#[test]
+fn ip_router_config_forwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut config = fs::read_to_string(root.join("configs/ip-router.click")).expect("config");
+    let mut replace = |from: &str, to: &str| {
+        assert!(config.contains(from), "{from}");
+        config = config.replace(from, to);
+    };
+    replace("FromDevice(0)", "FromDump(in.pcap, STOP true)");
+    replace("FromDevice(1)", "Idle");
+    for n in 0..2 {
+        replace(
+            &format!("out{n} :: Queue(200) -> todevice{n} :: ToDevice({n})"),
+            &format!("out{n} :: Null -> todevice{n} :: ToDump(out{n}.pcap)"),
+        );
+    }
+    let registry = click_elements::Registry::standard();
+    if !registry.contains("StaticIPLookup") {
+        let start = config.find("StaticIPLookup(").expect("routing table");
+        let end = start + config[start..].find(");").expect("end of the routes") + 2;
+        let routes = "Classifier(16/0a000001, 16/0a000000%ffffff00, 16/0a000100%ffffff00);";
+        config.replace_range(start..end, routes);
+    }
+    if !registry.contains("PaintTee") {
+        for n in 1..3 {
+            config = config.replace(&format!("PaintTee({n})"), "Classifier(-, -)");
+        }
+    }
+    if !registry.contains("Paint") {
+        for n in 1..3 {
+            config = config.replace(&format!("Paint({n})"), "Null");
+        }
+    }
+    let src = std::env::temp_dir().join(format!("clickos-ip-router-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&src);
+    fs::create_dir_all(&src).expect("temp dir");
+    let data = root.join("tests/data/ip-router");
+    for file in ["in.pcap", "expected.txt"] {
+        fs::copy(data.join(file), src.join(file)).expect("copy");
+    }
+    for (file, text) in [("config.click", config.as_str()), ("exit.txt", "0\n")] {
+        fs::write(src.join(file), text).expect("write");
+    }
+    for file in ["stderr.txt", "stdout.txt"] {
+        fs::write(src.join(file), "").expect("write");
+    }
+    let result = run_case(&src);
+    let _ = fs::remove_dir_all(&src);
+    result.unwrap();
+}
