@@ -351,6 +351,8 @@ fn no_element_panics_on_any_packet() {
                         }
                         p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
                         p.anno.vlan_tci = (len as u16) << 4;
+                        p.anno.param_off = (len * 7) as u8;
+                        p.anno.fix_ip_src = len % 3 == 0;
                         let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
                         element.push(port, p, &mut ctx);
                     }
