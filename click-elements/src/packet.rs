@@ -43,6 +43,27 @@ impl Timestamp {
     }
 }
 
+/// How a packet reached this host at the link level (Click's packet-type annotation), as a
+/// device or HostEtherFilter sees its destination address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PacketType {
+    /// Addressed to this host (the default).
+    #[default]
+    Host,
+    /// Sent to the link-level broadcast address.
+    Broadcast,
+    /// Sent to a link-level multicast (group) address.
+    Multicast,
+    /// Addressed to another host.
+    OtherHost,
+    /// Sent by this host.
+    Outgoing,
+    /// Looped back.
+    Loopback,
+    /// Fast-routed.
+    FastRoute,
+}
+
 /// Per-packet metadata, as Click's packet annotations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Annotations {
@@ -58,6 +79,14 @@ pub struct Annotations {
     pub timestamp: Timestamp,
     /// Bytes of the original frame beyond the data held (snaplen truncation).
     pub extra_length: u32,
+    /// The link-level packet type (`PACKET_TYPE_ANNO`).
+    pub packet_type: PacketType,
+    /// Offset from the IP header of the byte an ICMP parameter problem points at
+    /// (`ICMP_PARAMPROB_ANNO`, set by IPGWOptions, read by ICMPError).
+    pub param_off: u8,
+    /// The IP source must be replaced by the outgoing interface's address (`FIX_IP_SRC_ANNO`,
+    /// set by ICMPError, acted on and cleared by FixIPSrc).
+    pub fix_ip_src: bool,
 }
 
 /// Storage shared between clones of a packet.
@@ -177,6 +206,12 @@ impl PacketPool {
             bytes.resize(headroom + data.len() + tailroom, 0);
         });
         Packet::from_buffer(buf, headroom, data.len())
+    }
+
+    /// A zero-filled packet of `len` bytes with `headroom` bytes of headroom and no tailroom.
+    pub fn zeroed(&self, headroom: usize, len: usize) -> Packet {
+        let buf = self.shared.take(|bytes| bytes.resize(headroom + len, 0));
+        Packet::from_buffer(buf, headroom, len)
     }
 
     /// A packet holding a copy of `data` with the default headroom and tailroom.

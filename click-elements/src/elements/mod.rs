@@ -7,14 +7,20 @@ mod arpquerier;
 mod basic;
 mod classifier;
 mod counter;
+mod decipttl;
 mod decision;
 mod device;
 mod driver;
 #[cfg(feature = "std")]
 mod dump;
 mod ether;
+mod icmperror;
 mod ip;
 mod ipfilter;
+mod ipfragmenter;
+mod ipgwoptions;
+mod ipheader;
+mod linktype;
 mod net;
 mod print;
 mod queue;
@@ -27,13 +33,19 @@ pub use arpquerier::ARPQuerier;
 pub use basic::{Discard, Idle, Null};
 pub use classifier::Classifier;
 pub use counter::Counter;
+pub use decipttl::DecIPTTL;
 pub use device::{FromDevice, ToDevice};
 pub use driver::DriverManager;
 #[cfg(feature = "std")]
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
+pub use icmperror::ICMPError;
 pub use ip::{CheckIPHeader, ICMPPingResponder};
 pub use ipfilter::{IPClassifier, IPFilter};
+pub use ipfragmenter::IPFragmenter;
+pub use ipgwoptions::IPGWOptions;
+pub use ipheader::{FixIPSrc, MarkIPHeader, StripIPHeader, UnstripIPHeader};
+pub use linktype::{DropBroadcasts, HostEtherFilter};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
@@ -69,6 +81,16 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<Print>();
     registry.add::<Counter>();
     registry.add::<Tee>();
+    registry.add::<MarkIPHeader>();
+    registry.add::<StripIPHeader>();
+    registry.add::<UnstripIPHeader>();
+    registry.add::<FixIPSrc>();
+    registry.add::<DecIPTTL>();
+    registry.add::<ICMPError>();
+    registry.add::<IPGWOptions>();
+    registry.add::<IPFragmenter>();
+    registry.add::<HostEtherFilter>();
+    registry.add::<DropBroadcasts>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

@@ -5,8 +5,8 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::args::parse_uint_max;
-use crate::packet::Timestamp;
+use crate::args::{parse_i64, parse_uint_max};
+use crate::packet::{Packet, Timestamp};
 
 /// Length of an Ethernet header.
 pub const ETHER_LEN: usize = 14;
@@ -26,6 +26,178 @@ pub const ARPHRD_ETHER: u16 = 1;
 pub const ARPOP_REQUEST: u16 = 1;
 /// ARP operation: reply.
 pub const ARPOP_REPLY: u16 = 2;
+
+/// Length of an IPv4 header without options.
+pub const IP_HEADER_LEN: usize = 20;
+/// IP protocol number of ICMP.
+pub const IP_PROTO_ICMP: u8 = 1;
+/// Byte offset of the TTL in an IPv4 header.
+pub const IP_TTL: usize = 8;
+/// Byte offset of the header checksum in an IPv4 header.
+pub const IP_SUM: usize = 10;
+/// The don't-fragment flag of the IP fragment field.
+pub const IP_DF: u16 = 0x4000;
+/// The more-fragments flag of the IP fragment field.
+pub const IP_MF: u16 = 0x2000;
+/// The fragment offset bits of the IP fragment field (in units of 8 bytes).
+pub const IP_OFFMASK: u16 = 0x1fff;
+/// IP option: end of the option list.
+pub const IPOPT_EOL: u8 = 0;
+/// IP option: no operation (one byte).
+pub const IPOPT_NOP: u8 = 1;
+/// IP option: Record Route.
+pub const IPOPT_RR: u8 = 7;
+/// IP option: Timestamp.
+pub const IPOPT_TS: u8 = 68;
+/// IP option: Loose Source and Record Route.
+pub const IPOPT_LSRR: u8 = 131;
+/// IP option: Strict Source and Record Route.
+pub const IPOPT_SSRR: u8 = 137;
+
+/// The offset of the IPv4 header annotated on `p`, when it lies within the data with at least
+/// the 20 bytes of a header without options after it.
+pub fn ip_header_offset(p: &Packet) -> Option<usize> {
+    let nh = p.network_header_offset()?;
+    (p.len() >= nh.checked_add(IP_HEADER_LEN)?).then_some(nh)
+}
+
+/// The offset and length of the IPv4 header annotated on `p`, when the whole header (at least
+/// 20 bytes, as long as its IHL says) lies within the data.
+pub fn ip_header_span(p: &Packet) -> Option<(usize, usize)> {
+    let nh = ip_header_offset(p)?;
+    let hlen = ip_header_len(p.data()[nh]);
+    (hlen >= IP_HEADER_LEN && nh + hlen <= p.len()).then_some((nh, hlen))
+}
+
+/// The header length in bytes given by the version/IHL byte of an IPv4 header.
+#[inline]
+pub fn ip_header_len(vhl: u8) -> usize {
+    usize::from(vhl & 0x0f) * 4
+}
+
+/// True for 224.0.0.0/4.
+#[inline]
+pub fn is_multicast(a: [u8; 4]) -> bool {
+    a[0] & 0xf0 == 0xe0
+}
+
+/// Zeroes the checksum of the IPv4 header `h` (all of it, options included) and writes the
+/// Internet checksum of the result there. Headers shorter than 12 bytes are left alone.
+pub fn set_ip_checksum(h: &mut [u8]) {
+    if h.len() < IP_SUM + 2 {
+        return;
+    }
+    h[IP_SUM..IP_SUM + 2].fill(0);
+    let sum = in_cksum(h);
+    h[IP_SUM..IP_SUM + 2].copy_from_slice(&sum.to_be_bytes());
+}
+
+/// What starts at offset `at` of an IPv4 header's option area (see [`ip_option_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpOptionAt {
+    /// A one-byte NOP: the next option starts at `at + 1`.
+    Nop,
+    /// EOL: the option list ends here.
+    End,
+    /// An option whose length byte (at `at + 1`) is missing, below 2 or runs past the header.
+    BadLength,
+    /// An option of type `kind` spanning `len` bytes from `at`.
+    Option {
+        /// The option type byte.
+        kind: u8,
+        /// The option length (at least 2, within the header).
+        len: usize,
+    },
+}
+
+/// Decodes the option at offset `at` (`IP_HEADER_LEN <= at < header.len()`) of the IPv4
+/// header `header` (exactly its header-length bytes), the way Click's option walkers do:
+/// NOPs are skipped one byte at a time, EOL ends the list, and an option is well formed when
+/// its length is at least 2 and it ends within the header.
+pub fn ip_option_at(header: &[u8], at: usize) -> IpOptionAt {
+    match header.get(at) {
+        None | Some(&IPOPT_EOL) => IpOptionAt::End,
+        Some(&IPOPT_NOP) => IpOptionAt::Nop,
+        Some(&kind) => match header.get(at + 1).map(|&l| usize::from(l)) {
+            Some(len) if len >= 2 && at + len <= header.len() => IpOptionAt::Option { kind, len },
+            _ => IpOptionAt::BadLength,
+        },
+    }
+}
+
+/// Click's names of ICMP types (`NameInfo::T_ICMP_TYPE`).
+const ICMP_TYPE_NAMES: [(&str, u8); 15] = [
+    ("echo", 8),
+    ("echo-reply", 0),
+    ("inforeq", 15),
+    ("inforeq-reply", 16),
+    ("maskreq", 17),
+    ("maskreq-reply", 18),
+    ("parameterproblem", 12),
+    ("redirect", 5),
+    ("routeradvert", 9),
+    ("routersolicit", 10),
+    ("sourcequench", 4),
+    ("timeexceeded", 11),
+    ("timestamp", 13),
+    ("timestamp-reply", 14),
+    ("unreachable", 3),
+];
+
+/// Click's names of ICMP codes for each type that has any (`NameInfo::T_ICMP_CODE + type`).
+const ICMP_CODE_NAMES: [(u8, &[(&str, u8)]); 4] = [
+    (
+        3,
+        &[
+            ("filterprohibited", 13),
+            ("host", 1),
+            ("hostprecedence", 14),
+            ("hostprohibited", 10),
+            ("hostunknown", 7),
+            ("isolated", 8),
+            ("needfrag", 4),
+            ("net", 0),
+            ("netprohibited", 9),
+            ("netunknown", 6),
+            ("port", 3),
+            ("precedencecutoff", 15),
+            ("protocol", 2),
+            ("srcroutefail", 5),
+            ("toshost", 12),
+            ("tosnet", 11),
+        ],
+    ),
+    (5, &[("host", 1), ("net", 0), ("toshost", 3), ("tosnet", 2)]),
+    (11, &[("reassembly", 1), ("transit", 0)]),
+    (12, &[("erroratptr", 0), ("length", 2), ("missingopt", 1)]),
+];
+
+/// The value of an ICMP type given by Click's name for it or as an integer; integers outside
+/// 0-255 are returned as they are, for the caller to refuse.
+pub fn parse_icmp_type(s: &str) -> Result<i64, String> {
+    ICMP_TYPE_NAMES
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map(|&(_, t)| i64::from(t))
+        .map_or_else(
+            || parse_i64(s).map_err(|_| String::from("expected ICMP type")),
+            Ok,
+        )
+}
+
+/// The value of an ICMP code of type `icmp_type` given by Click's name for it or as an
+/// integer; integers outside 0-255 are returned as they are, for the caller to refuse.
+pub fn parse_icmp_code(icmp_type: u8, s: &str) -> Result<i64, String> {
+    ICMP_CODE_NAMES
+        .iter()
+        .find(|(t, _)| *t == icmp_type)
+        .and_then(|(_, names)| names.iter().find(|(name, _)| *name == s))
+        .map(|&(_, c)| i64::from(c))
+        .map_or_else(
+            || parse_i64(s).map_err(|_| String::from("expected ICMP code")),
+            Ok,
+        )
+}
 
 /// The big-endian 16-bit value at `offset`, if the bytes are there.
 #[inline]
