@@ -13,6 +13,10 @@ mod driver;
 mod dump;
 mod ether;
 mod ip;
+mod ipanno;
+mod ipencap;
+mod iproute;
+mod macheader;
 mod net;
 mod print;
 mod queue;
@@ -31,6 +35,13 @@ pub use driver::DriverManager;
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use ipanno::{GetIPAddress, SetIPAddress};
+pub use ipencap::{IPEncap, UDPIPEncap};
+pub use iproute::{
+    DirectIPLookup, LinearIPLookup, RadixIPLookup, RangeIPLookup, RouteLookup, RouteTable,
+    StaticIPLookup,
+};
+pub use macheader::{EtherRewrite, MarkMACHeader};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
@@ -64,6 +75,17 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<Print>();
     registry.add::<Counter>();
     registry.add::<Tee>();
+    registry.add::<LinearIPLookup>();
+    registry.add::<StaticIPLookup>();
+    registry.add::<RadixIPLookup>();
+    registry.add::<DirectIPLookup>();
+    registry.add::<RangeIPLookup>();
+    registry.add::<GetIPAddress>();
+    registry.add::<SetIPAddress>();
+    registry.add::<IPEncap>();
+    registry.add::<UDPIPEncap>();
+    registry.add::<EtherRewrite>();
+    registry.add::<MarkMACHeader>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();
