@@ -1,5 +1,5 @@
-//! Conformance with Click 2.1 (data in tests/data/conformance): each case's `config.click` is run
-//! by `click-run` inside a copy of its directory; the timestamp-free dump of the output pcaps
+//! Conformance with Click 2.1 (data in tests/data/conformance and tests/data/middlebox): each
+//! case's `config.click` is run by `click-run` inside a copy of its directory; the timestamp-free dump of the output pcaps
 //! must equal Click's `expected.txt` byte for byte, and the Print/ARPPrint/CheckIPHeader/Queue
 //! lines on stderr and the stdout must equal Click's.
 
@@ -9,9 +9,16 @@ use std::process::Command;
 
 use pcap_file::pcap::PcapReader;
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance")
+/// The directories of cases, and how many cases each must hold at least.
+fn case_dirs() -> [(PathBuf, usize); 2] {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    [(data.join("conformance"), 13), (data.join("middlebox"), 2)]
 }
+
+/// Cases that use element classes written on other branches, with those classes: such a case
+/// is reported as pending (not failed) while click-run refuses it because one of them is
+/// undeclared, and is compared like any other once they exist.
+const PENDING: &[(&str, &[&str])] = &[("encap", &["StripIPHeader", "UnstripIPHeader"])];
 
 /// `== FILE linktype=N packets=K` then `IDX caplen=C len=L HEX` per record.
 fn canonical_dump(dir: &Path) -> String {
@@ -56,8 +63,22 @@ fn is_noise(line: &str) -> bool {
     line.starts_with("expensive Packet::push")
 }
 
-fn run_case(name: &str) -> Result<(), String> {
-    let src = cases_dir().join(name);
+/// Why a case did not match.
+enum Mismatch {
+    /// It needs classes this build lacks (see [`PENDING`]).
+    Pending(&'static [&'static str]),
+    /// It differs from Click.
+    Differs(String),
+}
+
+impl From<String> for Mismatch {
+    fn from(e: String) -> Self {
+        Mismatch::Differs(e)
+    }
+}
+
+fn run_case(dir: &Path, name: &str) -> Result<(), Mismatch> {
+    let src = dir.join(name);
     let work =
         std::env::temp_dir().join(format!("clickos-conformance-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
@@ -73,23 +94,32 @@ fn run_case(name: &str) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
+    if let Some((_, classes)) = PENDING.iter().find(|(case, _)| *case == name) {
+        if classes
+            .iter()
+            .any(|c| stderr.contains(&format!("undeclared element '{c}'")))
+        {
+            let _ = fs::remove_dir_all(&work);
+            return Err(Mismatch::Pending(classes));
+        }
+    }
     let want_exit: i32 = fs::read_to_string(src.join("exit.txt"))
         .map_err(|e| e.to_string())?
         .trim()
         .parse()
         .map_err(|_| "bad exit.txt".to_string())?;
     if output.status.code() != Some(want_exit) {
-        return Err(format!(
+        return Err(Mismatch::Differs(format!(
             "exit {:?}, Click exits {want_exit}; stderr:\n{stderr}",
             output.status.code()
-        ));
+        )));
     }
     let want = fs::read_to_string(src.join("expected.txt")).map_err(|e| e.to_string())?;
     let got = canonical_dump(&work);
     if got != want {
-        return Err(format!(
+        return Err(Mismatch::Differs(format!(
             "output pcaps differ:\n--- got\n{got}--- want\n{want}"
-        ));
+        )));
     }
     let want_err: Vec<String> = fs::read_to_string(src.join("stderr.txt"))
         .map_err(|e| e.to_string())?
@@ -99,15 +129,15 @@ fn run_case(name: &str) -> Result<(), String> {
         .collect();
     let got_err: Vec<String> = stderr.lines().map(String::from).collect();
     if got_err != want_err {
-        return Err(format!(
+        return Err(Mismatch::Differs(format!(
             "stderr differs:\n--- got\n{stderr}--- want\n{want_err:#?}"
-        ));
+        )));
     }
     let want_out = fs::read_to_string(src.join("stdout.txt")).map_err(|e| e.to_string())?;
     if stdout != want_out {
-        return Err(format!(
+        return Err(Mismatch::Differs(format!(
             "stdout differs:\n--- got\n{stdout}--- want\n{want_out}"
-        ));
+        )));
     }
     let _ = fs::remove_dir_all(&work);
     Ok(())
@@ -115,23 +145,36 @@ fn run_case(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_click() {
-    let mut names: Vec<String> = fs::read_dir(cases_dir())
-        .expect("conformance data")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 13, "conformance cases missing: {names:?}");
-    let failures: Vec<String> = names
-        .iter()
-        .filter_map(|n| run_case(n).err().map(|e| format!("### {n}: {e}")))
-        .collect();
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (dir, at_least) in case_dirs() {
+        let mut names: Vec<String> = fs::read_dir(&dir)
+            .expect("conformance data")
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert!(
+            names.len() >= at_least,
+            "cases missing in {}: {names:?}",
+            dir.display()
+        );
+        total += names.len();
+        for n in &names {
+            match run_case(&dir, n) {
+                Ok(()) => {}
+                Err(Mismatch::Pending(classes)) => {
+                    eprintln!("conformance: {n} pending (needs {})", classes.join(", "))
+                }
+                Err(Mismatch::Differs(e)) => failures.push(format!("### {n}: {e}")),
+            }
+        }
+    }
     assert!(
         failures.is_empty(),
-        "{} of {} cases differ from Click:\n{}",
+        "{} of {total} cases differ from Click:\n{}",
         failures.len(),
-        names.len(),
         failures.join("\n")
     );
 }
