@@ -10,6 +10,7 @@
 //! data structures reuse freed slots differently; DirectIPLookup and RangeIPLookup list by a
 //! hash of the prefix).
 
+use alloc::collections::BTreeSet;
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -169,11 +170,24 @@ struct Slot {
 }
 
 /// A routing table with longest-prefix lookup, bounded to a capacity of routes.
+///
+/// Routes live in slots (whose order the `table` handler shows); prefix routes are also
+/// indexed by prefix length and address, so a lookup is a binary search per prefix length in
+/// use and a change costs O(log n) searches plus one sorted insertion. Routes with non-prefix
+/// masks are looked up by scanning, in slot order, as LinearIPLookup does.
 #[derive(Debug)]
 pub struct RouteTable {
     slots: Vec<Option<Slot>>,
-    /// Freed slots, most recent last ([`Order::LastFreed`]).
-    free: Vec<usize>,
+    /// Freed slots: the most recent last ([`Order::LastFreed`]).
+    free_stack: Vec<usize>,
+    /// Freed slots, lowest first ([`Order::FirstFree`], [`Order::Hashed`]).
+    free_low: BTreeSet<usize>,
+    /// Per prefix length, the (address, slot) of its routes, sorted by address.
+    index: [Vec<(u32, usize)>; 33],
+    /// Bit `len` set when `index[len]` is not empty.
+    lengths: u64,
+    /// Slots of the routes with non-prefix masks.
+    odd: Vec<usize>,
     order: Order,
     live: usize,
     capacity: usize,
@@ -181,12 +195,21 @@ pub struct RouteTable {
     next_age: u64,
 }
 
+/// The mask of a `len`-bit prefix.
+fn prefix_mask(len: u32) -> u32 {
+    u32::MAX.checked_shl(32 - len).unwrap_or(0)
+}
+
 impl RouteTable {
     /// An empty table holding at most `capacity` routes.
     pub fn new(order: Order, capacity: usize) -> RouteTable {
         RouteTable {
             slots: Vec::new(),
-            free: Vec::new(),
+            free_stack: Vec::new(),
+            free_low: BTreeSet::new(),
+            index: core::array::from_fn(|_| Vec::new()),
+            lengths: 0,
+            odd: Vec::new(),
             order,
             live: 0,
             capacity,
@@ -194,28 +217,46 @@ impl RouteTable {
         }
     }
 
-    /// The routes, in slot order.
-    fn routes(&self) -> impl Iterator<Item = &Route> {
-        self.slots.iter().flatten().map(|s| &s.route)
+    /// The route in slot `i`.
+    fn route(&self, i: usize) -> Option<&Route> {
+        self.slots.get(i).and_then(Option::as_ref).map(|s| &s.route)
     }
 
     /// The slot of the route for exactly `addr/mask`.
     fn find(&self, addr: u32, mask: u32) -> Option<usize> {
-        self.slots
-            .iter()
-            .position(|s| s.is_some_and(|s| s.route.addr == addr && s.route.mask == mask))
+        if !is_prefix_mask(mask) {
+            return self.odd.iter().copied().find(|&i| {
+                self.route(i)
+                    .is_some_and(|r| r.addr == addr && r.mask == mask)
+            });
+        }
+        let bucket = &self.index[mask.leading_ones() as usize];
+        let k = bucket.binary_search_by_key(&addr, |e| e.0).ok()?;
+        Some(bucket[k].1)
     }
 
     /// The most specific route containing `a` (of equally specific ones, the last in slot
     /// order, as LinearIPLookup picks).
     pub fn lookup(&self, a: u32) -> Option<&Route> {
-        let mut best: Option<&Route> = None;
-        for r in self.routes() {
-            if r.contains(a) && best.is_none_or(|b| r.mask & b.mask == b.mask) {
-                best = Some(r);
+        if !self.odd.is_empty() {
+            let mut best: Option<&Route> = None;
+            for r in self.slots.iter().flatten().map(|s| &s.route) {
+                if r.contains(a) && best.is_none_or(|b| r.mask & b.mask == b.mask) {
+                    best = Some(r);
+                }
+            }
+            return best;
+        }
+        let mut lengths = self.lengths;
+        while lengths != 0 {
+            let len = 63 - lengths.leading_zeros();
+            lengths &= !(1 << len);
+            let bucket = &self.index[len as usize];
+            if let Ok(k) = bucket.binary_search_by_key(&(a & prefix_mask(len)), |e| e.0) {
+                return self.route(bucket[k].1);
             }
         }
-        best
+        None
     }
 
     /// Adds `route`; an existing route for the prefix is replaced when `replace` is set, and
@@ -231,7 +272,10 @@ impl RouteTable {
                 self.next_age += 1;
                 self.next_age
             };
-            self.place(Slot { route, age });
+            let i = self.take_free_slot();
+            self.slots[i] = Some(Slot { route, age });
+            self.live += 1;
+            self.index_insert(&route, i);
             return Ok(None);
         };
         let Some(old) = self.slots[i] else {
@@ -241,34 +285,57 @@ impl RouteTable {
             return Err(TableError::Exists(old.route));
         }
         if self.order == Order::LastFreed {
-            self.place(Slot { route, age: 0 });
-            self.vacate(i);
+            // The new route takes the free slot; the old one is freed after it.
+            let j = self.take_free_slot();
+            self.slots[j] = Some(Slot { route, age: 0 });
+            self.slots[i] = None;
+            self.free_stack.push(i);
+            self.index_remove(&old.route, i);
+            self.index_insert(&route, j);
         } else {
             self.slots[i] = Some(Slot { route, ..old });
         }
         Ok(Some(old.route))
     }
 
-    /// Puts a new slot where the table's order wants it.
-    fn place(&mut self, slot: Slot) {
-        self.live += 1;
+    /// A free slot as the table's order picks it (a new one at the end if none is free).
+    fn take_free_slot(&mut self) -> usize {
         let free = match self.order {
-            Order::FirstFree | Order::Hashed => self.slots.iter().position(Option::is_none),
-            Order::LastFreed => self.free.pop(),
+            Order::FirstFree | Order::Hashed => self.free_low.pop_first(),
+            Order::LastFreed => self.free_stack.pop(),
         };
-        match free {
-            Some(i) => self.slots[i] = Some(slot),
-            None => self.slots.push(Some(slot)),
-        }
+        free.unwrap_or_else(|| {
+            self.slots.push(None);
+            self.slots.len() - 1
+        })
     }
 
-    /// Frees slot `i`.
-    fn vacate(&mut self, i: usize) {
-        if self.slots[i].take().is_some() {
-            self.live -= 1;
-            if self.order == Order::LastFreed {
-                self.free.push(i);
-            }
+    /// Indexes `route`, stored in slot `i`.
+    fn index_insert(&mut self, route: &Route, i: usize) {
+        if !is_prefix_mask(route.mask) {
+            self.odd.push(i);
+            return;
+        }
+        let len = route.mask.leading_ones() as usize;
+        let bucket = &mut self.index[len];
+        let k = bucket.partition_point(|e| e.0 < route.addr);
+        bucket.insert(k, (route.addr, i));
+        self.lengths |= 1 << len;
+    }
+
+    /// Removes `route`, stored in slot `i`, from the index.
+    fn index_remove(&mut self, route: &Route, i: usize) {
+        if !is_prefix_mask(route.mask) {
+            self.odd.retain(|&j| j != i);
+            return;
+        }
+        let len = route.mask.leading_ones() as usize;
+        let bucket = &mut self.index[len];
+        if let Ok(k) = bucket.binary_search_by_key(&route.addr, |e| e.0) {
+            bucket.remove(k);
+        }
+        if bucket.is_empty() {
+            self.lengths &= !(1 << len);
         }
     }
 
@@ -279,7 +346,15 @@ impl RouteTable {
             .ok_or(TableError::NotFound)?;
         match self.slots[i] {
             Some(s) if s.route.matches(route) => {
-                self.vacate(i);
+                self.slots[i] = None;
+                self.live -= 1;
+                match self.order {
+                    Order::LastFreed => self.free_stack.push(i),
+                    Order::FirstFree | Order::Hashed => {
+                        self.free_low.insert(i);
+                    }
+                }
+                self.index_remove(&s.route, i);
                 Ok(s.route)
             }
             _ => Err(TableError::NotFound),
@@ -288,9 +363,10 @@ impl RouteTable {
 
     /// Removes every route.
     pub fn flush(&mut self) {
-        self.slots.clear();
-        self.free.clear();
-        self.live = 0;
+        *self = RouteTable {
+            next_age: self.next_age,
+            ..RouteTable::new(self.order, self.capacity)
+        };
     }
 
     /// The `table` handler: one line per route in the table's order.
@@ -922,6 +998,74 @@ mod tests {
                 .age,
             0
         );
+    }
+
+    #[test]
+    fn indexed_lookup_agrees_with_a_scan() {
+        let mut x: u32 = 0x9e37_79b9;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        for order in [Order::FirstFree, Order::LastFreed, Order::Hashed] {
+            let mut t = RouteTable::new(order, 1000);
+            let mut routes = Vec::new();
+            for round in 0..600 {
+                // Few distinct top bits, so that prefixes nest.
+                let len = next() % 33;
+                let addr = (next() & 0xc0ff_0f0f) & prefix_mask(len);
+                let r = Route {
+                    addr,
+                    mask: prefix_mask(len),
+                    gw: next() & 1,
+                    port: (next() % 4) as i32,
+                };
+                if round % 3 == 2 {
+                    let _ = t.remove(&Route { port: -1, ..r });
+                    routes.retain(|o: &Route| (o.addr, o.mask) != (r.addr, r.mask));
+                } else {
+                    let _ = t.add(r, round % 2 == 0);
+                    if let Some(o) = routes
+                        .iter_mut()
+                        .find(|o: &&mut Route| (o.addr, o.mask) == (r.addr, r.mask))
+                    {
+                        if round % 2 == 0 {
+                            *o = r;
+                        }
+                    } else {
+                        routes.push(r);
+                    }
+                }
+            }
+            assert_eq!(t.live, routes.len());
+            for _ in 0..2000 {
+                let a = next() & 0xc0ff_0f0f | (next() & 0x3f00_f0f0);
+                let want = routes
+                    .iter()
+                    .filter(|r| r.contains(a))
+                    .max_by_key(|r| r.mask.leading_ones());
+                assert_eq!(t.lookup(a), want, "{order:?} {a:#x}");
+            }
+        }
+    }
+
+    #[test]
+    fn non_prefix_masks_follow_linear_lookup() {
+        let mut h = harness::<Linear>(&["10.0.0.0/8 0", "10.0.0.0/255.0.255.0 1"], 2);
+        let mut route = |a: [u8; 4]| {
+            let mut p = dump_packet(&[]);
+            p.anno.dst_ip = a;
+            h.route(p).map(|(port, _)| port)
+        };
+        assert_eq!(route([10, 5, 0, 7]), Some(1));
+        assert_eq!(route([10, 5, 1, 7]), Some(0));
+        assert_eq!(route([11, 5, 0, 7]), None);
+        let e = &mut h.element;
+        e.write_handler("remove", "10.0.0.0/255.0.255.0").unwrap();
+        assert_eq!(e.read_handler("lookup 10.5.0.7").as_deref(), Some("0"));
+        assert_eq!(e.read_handler("table").unwrap(), "10.0.0.0/8\t\t-\t\t0\n");
     }
 
     #[test]
