@@ -12,11 +12,11 @@ use crate::elements::net::{bytes4, fmt_ip};
 use crate::packet::Packet;
 
 /// Parses Click's `ANNO` argument for a 4-byte annotation. This runtime has one, the
-/// destination IP address (`DST_IP_ANNO`, at Click's offset 0).
+/// destination IP address (`DST_IP`, at Click's offset 0).
 fn parse_anno(s: &str) -> Result<(), String> {
     match s {
-        "DST_IP_ANNO" | "0" => Ok(()),
-        _ => Err(String::from("only DST_IP_ANNO is supported")),
+        "DST_IP" | "0" => Ok(()),
+        _ => Err(String::from("only the DST_IP annotation is supported")),
     }
 }
 
@@ -178,9 +178,9 @@ mod tests {
         assert_eq!(err(""), "set one of OFFSET, IP");
         assert_eq!(err("16, IP src"), "set one of OFFSET, IP");
         assert_eq!(err("IP both"), "bad IP");
-        assert!(err("16, PAINT_ANNO").contains("ANNO: only DST_IP_ANNO"));
+        assert!(err("16, PAINT").contains("ANNO: only the DST_IP annotation"));
         let mut e = GetIPAddress::default();
-        configure(&mut e, "g", "OFFSET 12, ANNO DST_IP_ANNO", 1, 1).unwrap();
+        configure(&mut e, "g", "OFFSET 12, ANNO DST_IP", 1, 1).unwrap();
     }
 
     #[test]
