@@ -449,6 +449,22 @@ impl Packet {
         self.mac_header = header_position(self.offset, offset);
     }
 
+    /// The bytes from the MAC-header annotation to the end of the data, writable (a shared
+    /// buffer is copied first). The header may lie in the headroom, as after a `Strip`. `None`
+    /// without the annotation or when it lies past the data.
+    pub fn mac_header_mut(&mut self) -> Option<&mut [u8]> {
+        let end = self.offset + self.len;
+        if self.mac_header == NO_HEADER || self.mac_header > end {
+            return None;
+        }
+        let start = self.mac_header as usize;
+        self.data_mut();
+        self.buf
+            .as_mut()
+            .and_then(Rc::get_mut)
+            .map(|b| &mut b.bytes[start..end as usize])
+    }
+
     /// Offset of the network header from the start of the data, if annotated and not before it.
     #[inline]
     pub fn network_header_offset(&self) -> Option<usize> {
@@ -589,6 +605,24 @@ mod tests {
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);
+    }
+
+    #[test]
+    fn mac_header_in_the_headroom_is_writable() {
+        let a = Packet::from_slice(&[1, 2, 3, 4, 5, 6]);
+        let mut p = a.clone();
+        p.set_mac_header(2);
+        assert_eq!(p.mac_header_mut().map(|h| h.len()), Some(4));
+        p.pull_front(4);
+        let h = p.mac_header_mut().unwrap();
+        assert_eq!(h, &[3, 4, 5, 6]);
+        h[0] = 9;
+        assert_eq!(p.data(), &[5, 6]);
+        assert_eq!(a.data(), &[1, 2, 3, 4, 5, 6]);
+        p.pull_front(2);
+        p.set_mac_header(1);
+        assert!(p.mac_header_mut().is_none());
+        assert!(Packet::from_slice(&[1]).mac_header_mut().is_none());
     }
 
     #[test]

@@ -16,11 +16,15 @@ mod dump;
 mod ether;
 mod icmperror;
 mod ip;
+mod ipanno;
+mod ipencap;
 mod ipfilter;
 mod ipfragmenter;
 mod ipgwoptions;
 mod ipheader;
+mod iproute;
 mod linktype;
+mod macheader;
 mod net;
 mod print;
 mod queue;
@@ -41,11 +45,18 @@ pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use icmperror::ICMPError;
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use ipanno::{GetIPAddress, SetIPAddress};
+pub use ipencap::{IPEncap, UDPIPEncap};
 pub use ipfilter::{IPClassifier, IPFilter};
 pub use ipfragmenter::IPFragmenter;
 pub use ipgwoptions::IPGWOptions;
 pub use ipheader::{FixIPSrc, MarkIPHeader, StripIPHeader, UnstripIPHeader};
+pub use iproute::{
+    DirectIPLookup, LinearIPLookup, RadixIPLookup, RangeIPLookup, RouteLookup, RouteTable,
+    StaticIPLookup,
+};
 pub use linktype::{DropBroadcasts, HostEtherFilter};
+pub use macheader::{EtherRewrite, MarkMACHeader};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
@@ -91,6 +102,17 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<IPFragmenter>();
     registry.add::<HostEtherFilter>();
     registry.add::<DropBroadcasts>();
+    registry.add::<LinearIPLookup>();
+    registry.add::<StaticIPLookup>();
+    registry.add::<RadixIPLookup>();
+    registry.add::<DirectIPLookup>();
+    registry.add::<RangeIPLookup>();
+    registry.add::<GetIPAddress>();
+    registry.add::<SetIPAddress>();
+    registry.add::<IPEncap>();
+    registry.add::<UDPIPEncap>();
+    registry.add::<EtherRewrite>();
+    registry.add::<MarkMACHeader>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

@@ -20,6 +20,12 @@ pub const ETHERTYPE_ARP: u16 = 0x0806;
 pub const ETHERTYPE_IP6: u16 = 0x86dd;
 /// Ethertype (TPID) of an 802.1Q VLAN tag.
 pub const ETHERTYPE_8021Q: u16 = 0x8100;
+/// IP protocol number of UDP.
+pub const IP_PROTO_UDP: u8 = 17;
+/// Length of an IPv4 header without options.
+pub const IP_LEN: usize = 20;
+/// Length of a UDP header.
+pub const UDP_LEN: usize = 8;
 /// ARP hardware type of Ethernet.
 pub const ARPHRD_ETHER: u16 = 1;
 /// ARP operation: request.
@@ -266,6 +272,24 @@ pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
     s == 0xffff
 }
 
+/// The checksum of a TCP or UDP segment `data` (its checksum field zero) with the IPv4
+/// pseudo-header of `src`, `dst`, `proto` and `data.len()`. A result of zero is returned as
+/// zero, as Click's `click_in_cksum_pseudohdr` does.
+pub fn transport_cksum(src: [u8; 4], dst: [u8; 4], proto: u8, data: &[u8]) -> u16 {
+    let word = |a: u8, b: u8| u32::from(u16::from_be_bytes([a, b]));
+    let mut sum = u32::from(ones_sum(data))
+        + word(src[0], src[1])
+        + word(src[2], src[3])
+        + word(dst[0], dst[1])
+        + word(dst[2], dst[3])
+        + u32::from(proto)
+        + (data.len() as u32 & 0xffff);
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
 /// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,
 /// eqn. 3: `~(~HC + ~m + m')`).
 pub fn update_cksum(sum: u16, old: u16, new: u16) -> u16 {
@@ -308,6 +332,26 @@ pub fn fmt_timestamp(t: &Timestamp) -> String {
 /// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
 pub fn parse_u16(s: &str) -> Result<u16, String> {
     parse_uint_max(s, 0xffff).map(|v| v as u16)
+}
+
+/// Parses an IP protocol: a number up to 255 or one of Click's names (`icmp`, `igmp`,
+/// `ipip`, `tcp`, `udp`, `dccp`, `gre`, `sctp`).
+pub fn parse_ip_proto(s: &str) -> Result<u8, String> {
+    Ok(match s {
+        "icmp" => 1,
+        "igmp" => 2,
+        "ipip" => 4,
+        "tcp" => 6,
+        "udp" => IP_PROTO_UDP,
+        "dccp" => 33,
+        "gre" => 47,
+        "sctp" => 132,
+        _ => {
+            return parse_uint_max(s, 255)
+                .map(|v| v as u8)
+                .map_err(|_| String::from("bad IP protocol"))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -359,6 +403,22 @@ mod tests {
     }
 
     #[test]
+    fn transport_checksum_verifies() {
+        // A UDP datagram 10.0.0.2:5353 -> 10.0.1.2:53 from the middlebox cases.
+        let mut udp = [
+            0x14, 0xe9, 0x00, 0x35, 0x00, 0x12, 0x00, 0x00, 0x01, 0x08, 0x0f, 0x16, 0x1d, 0x24,
+            0x2b, 0x32, 0x39, 0x40,
+        ];
+        let sum = transport_cksum([10, 0, 0, 2], [10, 0, 1, 2], IP_PROTO_UDP, &udp);
+        assert_eq!(sum, 0x43f4);
+        udp[6..8].copy_from_slice(&sum.to_be_bytes());
+        assert_eq!(
+            transport_cksum([10, 0, 0, 2], [10, 0, 1, 2], IP_PROTO_UDP, &udp),
+            0
+        );
+    }
+
+    #[test]
     fn safe_accessors() {
         let d = [1u8, 2, 3, 4, 5];
         assert_eq!(be16(&d, 3), Some(0x0405));
@@ -392,6 +452,10 @@ mod tests {
             "1700000000.005000000"
         );
         assert_eq!(parse_u16("0x88a8"), Ok(0x88a8));
+        assert_eq!(parse_ip_proto("gre"), Ok(47));
+        assert_eq!(parse_ip_proto("4"), Ok(4));
+        assert!(parse_ip_proto("256").is_err());
+        assert!(parse_ip_proto("tcpudp").is_err());
         assert!(parse_u16("65536").is_err());
     }
 }

@@ -344,6 +344,11 @@ fn no_element_panics_on_any_packet() {
         ("VLANEncap", "VLAN_ID 0"),
         ("VLANEncap", "ANNO"),
         ("CheckIPHeader", "OFFSET 70000"),
+        ("GetIPAddress", "IP src"),
+        ("GetIPAddress", "70000"),
+        ("IPEncap", "gre, 1.2.3.4, DST_ANNO"),
+        ("UDPIPEncap", "1.2.3.4, 1, DST_ANNO, 2, false"),
+        ("MarkMACHeader", "OFFSET 100, LENGTH 4"),
     ];
     let registry = crate::Registry::standard();
     let mut runs: Vec<(crate::class::ClassInfo, String)> = registry
