@@ -14,9 +14,11 @@ mod dump;
 mod ether;
 mod ip;
 mod net;
+mod paint;
 mod print;
 mod queue;
 mod source;
+mod switch;
 mod tee;
 mod vlan;
 
@@ -31,9 +33,11 @@ pub use driver::DriverManager;
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use paint::{CheckPaint, Paint, PaintSwitch, PaintTee};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
+pub use switch::{HashSwitch, RoundRobinSwitch, StaticSwitch, Switch};
 pub use tee::Tee;
 pub use vlan::{VLANDecap, VLANEncap};
 
@@ -64,6 +68,14 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<Print>();
     registry.add::<Counter>();
     registry.add::<Tee>();
+    registry.add::<Paint>();
+    registry.add::<CheckPaint>();
+    registry.add::<PaintTee>();
+    registry.add::<PaintSwitch>();
+    registry.add::<HashSwitch>();
+    registry.add::<RoundRobinSwitch>();
+    registry.add::<Switch>();
+    registry.add::<StaticSwitch>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

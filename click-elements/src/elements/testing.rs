@@ -252,7 +252,7 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
 #[test]
 fn no_element_panics_on_any_packet() {
     use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 19] = [
+    let classes: [(&str, &str, usize, usize); 28] = [
         (
             "Classifier",
             "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
@@ -282,6 +282,15 @@ fn no_element_panics_on_any_packet() {
         ),
         ("Counter", "", 1, 1),
         ("Tee", "", 1, 3),
+        ("Paint", "3, ANNO 20", 1, 1),
+        ("CheckPaint", "1", 1, 2),
+        ("PaintTee", "2", 1, 2),
+        ("PaintSwitch", "", 1, 3),
+        ("HashSwitch", "26, 8", 1, 3),
+        ("HashSwitch", "34, 4", 1, 4),
+        ("RoundRobinSwitch", "", 1, 3),
+        ("Switch", "1", 1, 2),
+        ("StaticSwitch", "1", 1, 2),
     ];
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
