@@ -5,6 +5,8 @@ use crate::registry::Registry;
 mod arp;
 mod arpquerier;
 mod basic;
+mod checkheader;
+mod checksum;
 mod classifier;
 mod counter;
 mod device;
@@ -25,6 +27,8 @@ mod vlan;
 pub use arp::{ARPPrint, ARPResponder};
 pub use arpquerier::ARPQuerier;
 pub use basic::{Discard, Idle, Null};
+pub use checkheader::{CheckICMPHeader, CheckTCPHeader, CheckUDPHeader};
+pub use checksum::{SetIPChecksum, SetTCPChecksum, SetUDPChecksum};
 pub use classifier::Classifier;
 pub use counter::Counter;
 pub use device::{FromDevice, ToDevice};
@@ -76,6 +80,12 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<RoundRobinSwitch>();
     registry.add::<Switch>();
     registry.add::<StaticSwitch>();
+    registry.add::<CheckTCPHeader>();
+    registry.add::<CheckUDPHeader>();
+    registry.add::<CheckICMPHeader>();
+    registry.add::<SetIPChecksum>();
+    registry.add::<SetTCPChecksum>();
+    registry.add::<SetUDPChecksum>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

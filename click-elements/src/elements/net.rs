@@ -6,10 +6,24 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::parse_uint_max;
-use crate::packet::Timestamp;
+use crate::packet::{Packet, Timestamp};
 
 /// Length of an Ethernet header.
 pub const ETHER_LEN: usize = 14;
+/// Length of an IPv4 header without options.
+pub const IP_LEN: usize = 20;
+/// IP protocol number of ICMP.
+pub const IP_PROTO_ICMP: u8 = 1;
+/// IP protocol number of TCP.
+pub const IP_PROTO_TCP: u8 = 6;
+/// IP protocol number of UDP.
+pub const IP_PROTO_UDP: u8 = 17;
+/// Length of a TCP header without options.
+pub const TCP_LEN: usize = 20;
+/// Length of a UDP header.
+pub const UDP_LEN: usize = 8;
+/// Length of an ICMP header (type, code, checksum and 4 bytes).
+pub const ICMP_LEN: usize = 8;
 /// Length of an ARP packet for Ethernet and IPv4 (`click_ether_arp`).
 pub const ARP_LEN: usize = 28;
 /// Ethertype of IPv4.
@@ -92,6 +106,74 @@ pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
     let s = (s & 0xffff) + (s >> 16);
     let s = (s & 0xffff) + (s >> 16);
     s == 0xffff
+}
+
+/// Where an IPv4 packet's headers are: the network-header annotation and the transport header
+/// after it (at the header length the IP header announces, as Click's CheckIPHeader and
+/// MarkIPHeader set the transport header), if the annotation is set and the first 20 bytes of
+/// the IP header are present. The transport offset may lie past the end of the data.
+pub fn ip_transport_offsets(p: &Packet) -> Option<(usize, usize)> {
+    let nh = p.network_header_offset()?;
+    let ip = p.data().get(nh..)?;
+    ip.get(..IP_LEN)?;
+    Some((nh, nh + usize::from(ip[0] & 0x0f) * 4))
+}
+
+/// True when the IPv4 header `ip` (at least 20 bytes) is a fragment: more fragments or a
+/// non-zero offset (Click's `IP_ISFRAG`).
+pub fn ip_is_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x3f != 0 || ip[7] != 0
+}
+
+/// The destination of the pseudo header of the IPv4 header `ip` (at least 20 bytes): the final
+/// destination of a loose or strict source route option, else the destination address.
+fn pseudo_destination(ip: &[u8]) -> [u8; 4] {
+    let end = (usize::from(ip[0] & 0x0f) * 4).min(ip.len());
+    let mut i = IP_LEN;
+    while i < end {
+        match ip[i] {
+            // End of options.
+            0 => break,
+            // No operation.
+            1 => i += 1,
+            kind => {
+                let Some(&len) = ip.get(i + 1).filter(|_| i + 1 < end) else {
+                    break;
+                };
+                let len = usize::from(len);
+                if len < 2 || i + len > end {
+                    break;
+                }
+                // LSRR (131) and SSRR (137): the last address is the final destination.
+                if (kind == 131 || kind == 137) && len >= 7 {
+                    if let Some(d) = bytes4(ip, i + len - 4) {
+                        return d;
+                    }
+                }
+                i += len;
+            }
+        }
+    }
+    [ip[16], ip[17], ip[18], ip[19]]
+}
+
+/// The TCP/UDP checksum of a segment of `len` bytes whose own one's-complement sum (with the
+/// checksum field zeroed, or as received when checking) is `data_sum`, with the pseudo header
+/// of the IPv4 header `ip` (at least 20 bytes; source, destination — the final one of a source
+/// route — protocol, and `len` modulo 2^16): Click's `click_in_cksum_pseudohdr`. A segment that
+/// holds a valid checksum gives 0.
+pub fn pseudo_header_cksum(data_sum: u16, ip: &[u8], len: usize) -> u16 {
+    let dst = pseudo_destination(ip);
+    let word = |b: &[u8]| u32::from(u16::from_be_bytes([b[0], b[1]]));
+    let mut sum = u32::from(data_sum)
+        + word(&ip[12..14])
+        + word(&ip[14..16])
+        + word(&dst[..2])
+        + word(&dst[2..])
+        + u32::from(ip[9])
+        + (len & 0xffff) as u32;
+    sum = (sum & 0xffff) + (sum >> 16);
+    !((sum + (sum >> 16)) as u16)
 }
 
 /// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,

@@ -247,12 +247,39 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
     p
 }
 
+/// The records of a classic pcap file (either byte order, micro- or nanosecond magic).
+pub fn pcap_records(file: &[u8]) -> Vec<Vec<u8>> {
+    let little = match file[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => panic!("not a pcap file"),
+    };
+    let mut records = Vec::new();
+    let mut off = 24;
+    while off < file.len() {
+        let len: [u8; 4] = file[off + 8..off + 12].try_into().unwrap();
+        let caplen = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        } as usize;
+        records.push(file[off + 16..off + 16 + caplen].to_vec());
+        off += 16 + caplen;
+    }
+    records
+}
+
+/// Moves the lines `platform` printed to the end of `lines`.
+pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
+    lines.append(&mut platform.chatter);
+}
+
 /// Every element of this library, fed every prefix of a set of frames (runts, truncated
 /// headers, tags, bad checksums) with and without header annotations, never panics.
 #[test]
 fn no_element_panics_on_any_packet() {
     use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 28] = [
+    let classes: [(&str, &str, usize, usize); 35] = [
         (
             "Classifier",
             "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
@@ -291,6 +318,13 @@ fn no_element_panics_on_any_packet() {
         ("RoundRobinSwitch", "", 1, 3),
         ("Switch", "1", 1, 2),
         ("StaticSwitch", "1", 1, 2),
+        ("CheckTCPHeader", "VERBOSE true, DETAILS true", 1, 2),
+        ("CheckUDPHeader", "VERBOSE true, DETAILS true", 1, 2),
+        ("CheckICMPHeader", "VERBOSE true, DETAILS true", 1, 1),
+        ("SetIPChecksum", "", 1, 1),
+        ("SetTCPChecksum", "true", 1, 1),
+        ("SetUDPChecksum", "", 1, 2),
+        ("SetUDPChecksum", "", 1, 1),
     ];
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
