@@ -4,6 +4,7 @@ use crate::registry::Registry;
 
 mod arp;
 mod arpquerier;
+mod avgcounter;
 mod basic;
 mod checkheader;
 mod checksum;
@@ -15,6 +16,7 @@ mod driver;
 mod dump;
 mod ether;
 mod ip;
+mod ipprint;
 mod net;
 mod paint;
 mod print;
@@ -26,6 +28,7 @@ mod vlan;
 
 pub use arp::{ARPPrint, ARPResponder};
 pub use arpquerier::ARPQuerier;
+pub use avgcounter::AverageCounter;
 pub use basic::{Discard, Idle, Null};
 pub use checkheader::{CheckICMPHeader, CheckTCPHeader, CheckUDPHeader};
 pub use checksum::{SetIPChecksum, SetTCPChecksum, SetUDPChecksum};
@@ -37,6 +40,7 @@ pub use driver::DriverManager;
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use ipprint::IPPrint;
 pub use paint::{CheckPaint, Paint, PaintSwitch, PaintTee};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
@@ -86,6 +90,8 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<SetIPChecksum>();
     registry.add::<SetTCPChecksum>();
     registry.add::<SetUDPChecksum>();
+    registry.add::<AverageCounter>();
+    registry.add::<IPPrint>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

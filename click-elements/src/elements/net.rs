@@ -125,6 +125,12 @@ pub fn ip_is_fragment(ip: &[u8]) -> bool {
     ip[6] & 0x3f != 0 || ip[7] != 0
 }
 
+/// True when the IPv4 header `ip` (at least 20 bytes) is a first fragment or no fragment
+/// (offset 0, Click's `IP_FIRSTFRAG`).
+pub fn ip_is_first_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x1f == 0 && ip[7] == 0
+}
+
 /// The destination of the pseudo header of the IPv4 header `ip` (at least 20 bytes): the final
 /// destination of a loose or strict source route option, else the destination address.
 fn pseudo_destination(ip: &[u8]) -> [u8; 4] {
@@ -215,6 +221,30 @@ pub fn fmt_timestamp(t: &Timestamp) -> String {
     format!("{}.{:09}", t.sec, t.nsec)
 }
 
+/// Formats a number as C's `%.12g` (Click's `String(double)`): 12 significant digits, trailing
+/// zeros dropped, exponent form below 1e-4 and from 1e12.
+pub fn fmt_g12(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let sci = format!("{x:.11e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            String::from(s.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            String::from(s)
+        }
+    };
+    if !(-4..12).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        trim(&format!("{x:.*}", (11 - exp) as usize))
+    }
+}
+
 /// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
 pub fn parse_u16(s: &str) -> Result<u16, String> {
     parse_uint_max(s, 0xffff).map(|v| v as u16)
@@ -302,6 +332,19 @@ mod tests {
             "1700000000.005000000"
         );
         assert_eq!(parse_u16("0x88a8"), Ok(0x88a8));
+        for (x, want) in [
+            (0.0, "0"),
+            (1000.0, "1000"),
+            (2.0 / 3.0, "0.666666666667"),
+            (1234.5678, "1234.5678"),
+            (999999999999.9, "1e+12"),
+            (4294967295000.0, "4.294967295e+12"),
+            (0.00012, "0.00012"),
+            (0.0000123, "1.23e-05"),
+            (99999999999.99999, "100000000000"),
+        ] {
+            assert_eq!(fmt_g12(x), want, "{x}");
+        }
         assert!(parse_u16("65536").is_err());
     }
 }

@@ -279,7 +279,7 @@ pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
 #[test]
 fn no_element_panics_on_any_packet() {
     use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 35] = [
+    let classes: [(&str, &str, usize, usize); 38] = [
         (
             "Classifier",
             "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
@@ -325,6 +325,14 @@ fn no_element_panics_on_any_packet() {
         ("SetTCPChecksum", "true", 1, 1),
         ("SetUDPChecksum", "", 1, 2),
         ("SetUDPChecksum", "", 1, 1),
+        ("AverageCounter", "", 1, 1),
+        (
+            "IPPrint",
+            "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
+            1,
+            1,
+        ),
+        ("IPPrint", "PAYLOAD HEX, MAXLENGTH -1, SWAP false", 1, 1),
     ];
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
