@@ -544,6 +544,27 @@ pub fn parse_uint_max(s: &str, max: u64) -> Result<u64, String> {
     Ok(v)
 }
 
+/// Parses a one-byte annotation (Click's `AnnoArg(1)`): `PAINT` or a byte offset into Click's
+/// annotation area. Offsets of bytes this implementation does not keep (see
+/// [`Annotations::has_byte`](crate::packet::Annotations::has_byte)) are refused.
+pub fn parse_anno_byte(s: &str) -> Result<usize, String> {
+    let offset = match s {
+        "PAINT" => crate::packet::PAINT_ANNO_OFFSET as u64,
+        _ => parse_u64(s).map_err(|_| "expected annotation".to_string())?,
+    };
+    let offset = usize::try_from(offset)
+        .ok()
+        .filter(|&o| o < crate::packet::ANNO_SIZE)
+        .ok_or_else(|| "expected annotation".to_string())?;
+    if crate::packet::Annotations::has_byte(offset) {
+        Ok(offset)
+    } else {
+        Err(format!(
+            "annotation byte {offset} is not kept by this implementation"
+        ))
+    }
+}
+
 /// Parses a dotted-quad IPv4 address.
 pub fn parse_ip(s: &str) -> Result<[u8; 4], String> {
     match parse_ip_partial(s) {

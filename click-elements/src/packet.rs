@@ -64,6 +64,11 @@ pub enum PacketType {
     FastRoute,
 }
 
+/// Size of Click's annotation area: the byte offsets an `ANNO` argument may name are below it.
+pub const ANNO_SIZE: usize = 48;
+/// Click's offset of the paint annotation byte (`PAINT_ANNO_OFFSET`).
+pub const PAINT_ANNO_OFFSET: usize = 16;
+
 /// Per-packet metadata, as Click's packet annotations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Annotations {
@@ -87,6 +92,72 @@ pub struct Annotations {
     /// The IP source must be replaced by the outgoing interface's address (`FIX_IP_SRC_ANNO`,
     /// set by ICMPError, acted on and cleared by FixIPSrc).
     pub fix_ip_src: bool,
+}
+
+/// Where a byte of Click's annotation area lives in [`Annotations`].
+#[derive(Clone, Copy)]
+enum AnnoByte {
+    /// Byte `i` of the destination IP address (Click offsets 0-3).
+    DstIp(usize),
+    /// The paint (offset 16).
+    Paint,
+    /// The VLAN TCI, stored in network byte order (offsets 20-21): byte `i` of it.
+    VlanTci(usize),
+    /// Byte `i` of the extra length, stored in host byte order (offsets 28-31).
+    ExtraLength(usize),
+}
+
+impl AnnoByte {
+    /// The field holding Click offset `offset`, if this implementation keeps that byte.
+    fn at(offset: usize) -> Option<AnnoByte> {
+        match offset {
+            0..=3 => Some(AnnoByte::DstIp(offset)),
+            PAINT_ANNO_OFFSET => Some(AnnoByte::Paint),
+            20 | 21 => Some(AnnoByte::VlanTci(offset - 20)),
+            28..=31 => Some(AnnoByte::ExtraLength(offset - 28)),
+            _ => None,
+        }
+    }
+}
+
+impl Annotations {
+    /// True when the annotation byte at Click offset `offset` is kept (the destination IP at
+    /// 0-3, the paint at 16, the VLAN TCI at 20-21, the extra length at 28-31): the offsets an
+    /// `ANNO` argument may name.
+    pub fn has_byte(offset: usize) -> bool {
+        AnnoByte::at(offset).is_some()
+    }
+
+    /// The annotation byte at Click offset `offset` (`anno_u8`); 0 for a byte not kept.
+    pub fn byte(&self, offset: usize) -> u8 {
+        match AnnoByte::at(offset) {
+            Some(AnnoByte::DstIp(i)) => self.dst_ip[i],
+            Some(AnnoByte::Paint) => self.paint,
+            Some(AnnoByte::VlanTci(i)) => self.vlan_tci.to_be_bytes()[i],
+            Some(AnnoByte::ExtraLength(i)) => self.extra_length.to_ne_bytes()[i],
+            None => 0,
+        }
+    }
+
+    /// Sets the annotation byte at Click offset `offset` (`set_anno_u8`); a byte not kept is
+    /// left alone (configurations are checked with [`Annotations::has_byte`]).
+    pub fn set_byte(&mut self, offset: usize, value: u8) {
+        match AnnoByte::at(offset) {
+            Some(AnnoByte::DstIp(i)) => self.dst_ip[i] = value,
+            Some(AnnoByte::Paint) => self.paint = value,
+            Some(AnnoByte::VlanTci(i)) => {
+                let mut b = self.vlan_tci.to_be_bytes();
+                b[i] = value;
+                self.vlan_tci = u16::from_be_bytes(b);
+            }
+            Some(AnnoByte::ExtraLength(i)) => {
+                let mut b = self.extra_length.to_ne_bytes();
+                b[i] = value;
+                self.extra_length = u32::from_ne_bytes(b);
+            }
+            None => {}
+        }
+    }
 }
 
 /// Storage shared between clones of a packet.

@@ -13,7 +13,7 @@ use crate::elements::ip::parse_ip_list;
 use crate::elements::net::{
     bytes4, fmt_ip, in_cksum, ip_header_len, ip_header_offset, ip_option_at, is_multicast,
     parse_icmp_code, parse_icmp_type, set_ip_checksum, IpOptionAt, IPOPT_EOL, IPOPT_LSRR,
-    IPOPT_SSRR, IP_HEADER_LEN, IP_OFFMASK, IP_PROTO_ICMP,
+    IPOPT_SSRR, IP_LEN, IP_OFFMASK, IP_PROTO_ICMP,
 };
 use crate::packet::{Packet, PacketPool, PacketType, DEFAULT_HEADROOM};
 
@@ -149,7 +149,7 @@ impl ICMPError {
         let header = &offending[..hlen];
         // The reversed route option takes exactly `pointer` bytes (a multiple of 4).
         let option_len = route.map_or(0, |at| usize::from(header[at + 2]));
-        let iphl = IP_HEADER_LEN + option_len;
+        let iphl = IP_LEN + option_len;
         let room = self.mtu.checked_sub(iphl + ICMP_ERROR_HEADER_LEN)?;
         let quote = room.min(offending.len());
         let total = iphl + ICMP_ERROR_HEADER_LEN + quote;
@@ -164,7 +164,7 @@ impl ICMPError {
         d[12..16].copy_from_slice(&self.src);
         d[16..20].copy_from_slice(&offending[12..16]);
         if let Some(at) = route {
-            let o = &mut d[IP_HEADER_LEN..iphl];
+            let o = &mut d[IP_LEN..iphl];
             o[0] = header[at];
             o[1] = (option_len - 1) as u8;
             o[2] = 4;
@@ -200,7 +200,7 @@ impl ICMPError {
 /// Where the first usable source route option (LSRR or SSRR whose pointer is a multiple of
 /// 4, at least 4 and within the option) of the IP header `header` starts.
 fn source_route(header: &[u8]) -> Option<usize> {
-    let mut at = IP_HEADER_LEN;
+    let mut at = IP_LEN;
     while at < header.len() {
         match ip_option_at(header, at) {
             IpOptionAt::Nop => at += 1,

@@ -7,8 +7,7 @@ use crate::args::{parse_bool, parse_u64, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{ConfigureContext, Element, PushContext};
 use crate::elements::net::{
-    be16, fmt_ip, ip_header_span, ip_option_at, set_ip_checksum, IpOptionAt, IP_DF, IP_HEADER_LEN,
-    IP_MF,
+    be16, fmt_ip, ip_header_span, ip_option_at, set_ip_checksum, IpOptionAt, IP_DF, IP_LEN, IP_MF,
 };
 use crate::packet::{Packet, PacketPool, DEFAULT_HEADROOM};
 
@@ -30,7 +29,7 @@ impl CopiedOptions {
             bytes: [0; 40],
             len: 0,
         };
-        let mut at = IP_HEADER_LEN;
+        let mut at = IP_LEN;
         while at < header.len() {
             match ip_option_at(header, at) {
                 IpOptionAt::Nop => at += 1,
@@ -157,15 +156,15 @@ impl IPFragmenter {
 
         let ip = &p.data()[nh..];
         let off_field = be16(ip, 6).unwrap_or(0);
-        let out_hlen = IP_HEADER_LEN + options.len;
+        let out_hlen = IP_LEN + options.len;
         let per_fragment = (self.mtu - out_hlen) & !7;
         let mut off = first_dlen;
         while off < in_dlen {
             let dlen = per_fragment.min(in_dlen - off);
             let mut q = self.pool.zeroed(self.headroom, out_hlen + dlen);
             let d = q.data_mut();
-            d[..IP_HEADER_LEN].copy_from_slice(&ip[..IP_HEADER_LEN]);
-            d[IP_HEADER_LEN..out_hlen].copy_from_slice(options.bytes());
+            d[..IP_LEN].copy_from_slice(&ip[..IP_LEN]);
+            d[IP_LEN..out_hlen].copy_from_slice(options.bytes());
             d[out_hlen..].copy_from_slice(&ip[hlen + off..hlen + off + dlen]);
             d[0] = (d[0] & 0xf0) | (out_hlen / 4) as u8;
             d[2..4].copy_from_slice(&((out_hlen + dlen) as u16).to_be_bytes());

@@ -9,7 +9,7 @@ use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::ConfigureContext;
 use crate::elements::ip::parse_ip_list;
 use crate::elements::net::{
-    ip_header_span, ip_option_at, set_ip_checksum, IpOptionAt, IPOPT_RR, IPOPT_TS, IP_HEADER_LEN,
+    ip_header_span, ip_option_at, set_ip_checksum, IpOptionAt, IPOPT_RR, IPOPT_TS, IP_LEN,
 };
 use crate::packet::{Packet, Timestamp};
 
@@ -62,7 +62,7 @@ impl IPGWOptions {
     /// the outcome.
     fn process(&self, h: &mut [u8], hlen: usize, now: [u8; 4]) -> (bool, Outcome) {
         let mut touched = false;
-        let mut oi = IP_HEADER_LEN;
+        let mut oi = IP_LEN;
         while oi < hlen {
             let (kind, len) = match ip_option_at(&h[..hlen], oi) {
                 IpOptionAt::Nop => {
@@ -185,7 +185,7 @@ impl SimpleAction for IPGWOptions {
             self.malformed += 1;
             return Verdict::Drop;
         };
-        if hlen <= IP_HEADER_LEN {
+        if hlen <= IP_LEN {
             return Verdict::Out(0);
         }
         let n = (hlen + 2).min(p.len() - nh);

@@ -9,7 +9,7 @@ use crate::class::ElementClass;
 use crate::element::ConfigureContext;
 use crate::elements::ether::pull_front_or_complain;
 use crate::elements::ip::parse_offset;
-use crate::elements::net::{ip_header_len, ip_header_span, set_ip_checksum, IP_HEADER_LEN};
+use crate::elements::net::{ip_header_len, ip_header_span, set_ip_checksum, IP_LEN};
 use crate::packet::Packet;
 
 /// The `drops` handler of the elements here, which count the packets they cannot act on.
@@ -36,7 +36,7 @@ impl SimpleAction for MarkIPHeader {
     }
 
     fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
-        if p.len() < self.offset.saturating_add(IP_HEADER_LEN) {
+        if p.len() < self.offset.saturating_add(IP_LEN) {
             self.drops += 1;
             return Verdict::Drop;
         }

@@ -4,7 +4,10 @@ use crate::registry::Registry;
 
 mod arp;
 mod arpquerier;
+mod avgcounter;
 mod basic;
+mod checkheader;
+mod checksum;
 mod classifier;
 mod counter;
 mod decipttl;
@@ -22,19 +25,25 @@ mod ipfilter;
 mod ipfragmenter;
 mod ipgwoptions;
 mod ipheader;
+mod ipprint;
 mod iproute;
 mod linktype;
 mod macheader;
 mod net;
+mod paint;
 mod print;
 mod queue;
 mod source;
+mod switch;
 mod tee;
 mod vlan;
 
 pub use arp::{ARPPrint, ARPResponder};
 pub use arpquerier::ARPQuerier;
+pub use avgcounter::AverageCounter;
 pub use basic::{Discard, Idle, Null};
+pub use checkheader::{CheckICMPHeader, CheckTCPHeader, CheckUDPHeader};
+pub use checksum::{SetIPChecksum, SetTCPChecksum, SetUDPChecksum};
 pub use classifier::Classifier;
 pub use counter::Counter;
 pub use decipttl::DecIPTTL;
@@ -51,15 +60,18 @@ pub use ipfilter::{IPClassifier, IPFilter};
 pub use ipfragmenter::IPFragmenter;
 pub use ipgwoptions::IPGWOptions;
 pub use ipheader::{FixIPSrc, MarkIPHeader, StripIPHeader, UnstripIPHeader};
+pub use ipprint::IPPrint;
 pub use iproute::{
     DirectIPLookup, LinearIPLookup, RadixIPLookup, RangeIPLookup, RouteLookup, RouteTable,
     StaticIPLookup,
 };
 pub use linktype::{DropBroadcasts, HostEtherFilter};
 pub use macheader::{EtherRewrite, MarkMACHeader};
+pub use paint::{CheckPaint, Paint, PaintSwitch, PaintTee};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
 pub use source::InfiniteSource;
+pub use switch::{HashSwitch, RoundRobinSwitch, StaticSwitch, Switch};
 pub use tee::Tee;
 pub use vlan::{VLANDecap, VLANEncap};
 
@@ -113,6 +125,22 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<UDPIPEncap>();
     registry.add::<EtherRewrite>();
     registry.add::<MarkMACHeader>();
+    registry.add::<Paint>();
+    registry.add::<CheckPaint>();
+    registry.add::<PaintTee>();
+    registry.add::<PaintSwitch>();
+    registry.add::<HashSwitch>();
+    registry.add::<RoundRobinSwitch>();
+    registry.add::<Switch>();
+    registry.add::<StaticSwitch>();
+    registry.add::<CheckTCPHeader>();
+    registry.add::<CheckUDPHeader>();
+    registry.add::<CheckICMPHeader>();
+    registry.add::<SetIPChecksum>();
+    registry.add::<SetTCPChecksum>();
+    registry.add::<SetUDPChecksum>();
+    registry.add::<AverageCounter>();
+    registry.add::<IPPrint>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

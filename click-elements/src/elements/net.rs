@@ -10,6 +10,20 @@ use crate::packet::{Packet, Timestamp};
 
 /// Length of an Ethernet header.
 pub const ETHER_LEN: usize = 14;
+/// Length of an IPv4 header without options.
+pub const IP_LEN: usize = 20;
+/// IP protocol number of ICMP.
+pub const IP_PROTO_ICMP: u8 = 1;
+/// IP protocol number of TCP.
+pub const IP_PROTO_TCP: u8 = 6;
+/// IP protocol number of UDP.
+pub const IP_PROTO_UDP: u8 = 17;
+/// Length of a TCP header without options.
+pub const TCP_LEN: usize = 20;
+/// Length of a UDP header.
+pub const UDP_LEN: usize = 8;
+/// Length of an ICMP header (type, code, checksum and 4 bytes).
+pub const ICMP_LEN: usize = 8;
 /// Length of an ARP packet for Ethernet and IPv4 (`click_ether_arp`).
 pub const ARP_LEN: usize = 28;
 /// Ethertype of IPv4.
@@ -20,12 +34,6 @@ pub const ETHERTYPE_ARP: u16 = 0x0806;
 pub const ETHERTYPE_IP6: u16 = 0x86dd;
 /// Ethertype (TPID) of an 802.1Q VLAN tag.
 pub const ETHERTYPE_8021Q: u16 = 0x8100;
-/// IP protocol number of UDP.
-pub const IP_PROTO_UDP: u8 = 17;
-/// Length of an IPv4 header without options.
-pub const IP_LEN: usize = 20;
-/// Length of a UDP header.
-pub const UDP_LEN: usize = 8;
 /// ARP hardware type of Ethernet.
 pub const ARPHRD_ETHER: u16 = 1;
 /// ARP operation: request.
@@ -33,10 +41,6 @@ pub const ARPOP_REQUEST: u16 = 1;
 /// ARP operation: reply.
 pub const ARPOP_REPLY: u16 = 2;
 
-/// Length of an IPv4 header without options.
-pub const IP_HEADER_LEN: usize = 20;
-/// IP protocol number of ICMP.
-pub const IP_PROTO_ICMP: u8 = 1;
 /// Byte offset of the TTL in an IPv4 header.
 pub const IP_TTL: usize = 8;
 /// Byte offset of the header checksum in an IPv4 header.
@@ -64,7 +68,7 @@ pub const IPOPT_SSRR: u8 = 137;
 /// the 20 bytes of a header without options after it.
 pub fn ip_header_offset(p: &Packet) -> Option<usize> {
     let nh = p.network_header_offset()?;
-    (p.len() >= nh.checked_add(IP_HEADER_LEN)?).then_some(nh)
+    (p.len() >= nh.checked_add(IP_LEN)?).then_some(nh)
 }
 
 /// The offset and length of the IPv4 header annotated on `p`, when the whole header (at least
@@ -72,7 +76,7 @@ pub fn ip_header_offset(p: &Packet) -> Option<usize> {
 pub fn ip_header_span(p: &Packet) -> Option<(usize, usize)> {
     let nh = ip_header_offset(p)?;
     let hlen = ip_header_len(p.data()[nh]);
-    (hlen >= IP_HEADER_LEN && nh + hlen <= p.len()).then_some((nh, hlen))
+    (hlen >= IP_LEN && nh + hlen <= p.len()).then_some((nh, hlen))
 }
 
 /// The header length in bytes given by the version/IHL byte of an IPv4 header.
@@ -116,7 +120,7 @@ pub enum IpOptionAt {
     },
 }
 
-/// Decodes the option at offset `at` (`IP_HEADER_LEN <= at < header.len()`) of the IPv4
+/// Decodes the option at offset `at` (`IP_LEN <= at < header.len()`) of the IPv4
 /// header `header` (exactly its header-length bytes), the way Click's option walkers do:
 /// NOPs are skipped one byte at a time, EOL ends the list, and an option is well formed when
 /// its length is at least 2 and it ends within the header.
@@ -276,18 +280,89 @@ pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
 /// pseudo-header of `src`, `dst`, `proto` and `data.len()`. A result of zero is returned as
 /// zero, as Click's `click_in_cksum_pseudohdr` does.
 pub fn transport_cksum(src: [u8; 4], dst: [u8; 4], proto: u8, data: &[u8]) -> u16 {
+    pseudo_sum(ones_sum(data), src, dst, proto, data.len())
+}
+
+/// Folds a segment's own one's-complement sum `data_sum` with the pseudo header of `src`,
+/// `dst`, `proto` and `len` (modulo 2^16) and complements it.
+fn pseudo_sum(data_sum: u16, src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> u16 {
     let word = |a: u8, b: u8| u32::from(u16::from_be_bytes([a, b]));
-    let mut sum = u32::from(ones_sum(data))
+    let mut sum = u32::from(data_sum)
         + word(src[0], src[1])
         + word(src[2], src[3])
         + word(dst[0], dst[1])
         + word(dst[2], dst[3])
         + u32::from(proto)
-        + (data.len() as u32 & 0xffff);
+        + (len as u32 & 0xffff);
     while sum > 0xffff {
         sum = (sum & 0xffff) + (sum >> 16);
     }
     !(sum as u16)
+}
+
+/// Where an IPv4 packet's headers are: the network-header annotation and the transport header
+/// after it (at the header length the IP header announces, as Click's CheckIPHeader and
+/// MarkIPHeader set the transport header), if the annotation is set and the first 20 bytes of
+/// the IP header are present. The transport offset may lie past the end of the data.
+pub fn ip_transport_offsets(p: &Packet) -> Option<(usize, usize)> {
+    let nh = p.network_header_offset()?;
+    let ip = p.data().get(nh..)?;
+    ip.get(..IP_LEN)?;
+    Some((nh, nh + usize::from(ip[0] & 0x0f) * 4))
+}
+
+/// True when the IPv4 header `ip` (at least 20 bytes) is a fragment: more fragments or a
+/// non-zero offset (Click's `IP_ISFRAG`).
+pub fn ip_is_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x3f != 0 || ip[7] != 0
+}
+
+/// True when the IPv4 header `ip` (at least 20 bytes) is a first fragment or no fragment
+/// (offset 0, Click's `IP_FIRSTFRAG`).
+pub fn ip_is_first_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x1f == 0 && ip[7] == 0
+}
+
+/// The destination of the pseudo header of the IPv4 header `ip` (at least 20 bytes): the final
+/// destination of a loose or strict source route option, else the destination address.
+fn pseudo_destination(ip: &[u8]) -> [u8; 4] {
+    let end = (usize::from(ip[0] & 0x0f) * 4).min(ip.len());
+    let mut i = IP_LEN;
+    while i < end {
+        match ip[i] {
+            // End of options.
+            0 => break,
+            // No operation.
+            1 => i += 1,
+            kind => {
+                let Some(&len) = ip.get(i + 1).filter(|_| i + 1 < end) else {
+                    break;
+                };
+                let len = usize::from(len);
+                if len < 2 || i + len > end {
+                    break;
+                }
+                // LSRR (131) and SSRR (137): the last address is the final destination.
+                if (kind == 131 || kind == 137) && len >= 7 {
+                    if let Some(d) = bytes4(ip, i + len - 4) {
+                        return d;
+                    }
+                }
+                i += len;
+            }
+        }
+    }
+    [ip[16], ip[17], ip[18], ip[19]]
+}
+
+/// The TCP/UDP checksum of a segment of `len` bytes whose own one's-complement sum (with the
+/// checksum field zeroed, or as received when checking) is `data_sum`, with the pseudo header
+/// of the IPv4 header `ip` (at least 20 bytes; source, destination — the final one of a source
+/// route — protocol, and `len` modulo 2^16): Click's `click_in_cksum_pseudohdr`. A segment that
+/// holds a valid checksum gives 0.
+pub fn pseudo_header_cksum(data_sum: u16, ip: &[u8], len: usize) -> u16 {
+    let src = [ip[12], ip[13], ip[14], ip[15]];
+    pseudo_sum(data_sum, src, pseudo_destination(ip), ip[9], len)
 }
 
 /// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,
@@ -327,6 +402,30 @@ pub fn fmt_ip_mask(addr: &[u8; 4], mask: &[u8; 4]) -> String {
 /// Formats a timestamp as Click does with nanosecond timestamps: `SEC.NNNNNNNNN`.
 pub fn fmt_timestamp(t: &Timestamp) -> String {
     format!("{}.{:09}", t.sec, t.nsec)
+}
+
+/// Formats a number as C's `%.12g` (Click's `String(double)`): 12 significant digits, trailing
+/// zeros dropped, exponent form below 1e-4 and from 1e12.
+pub fn fmt_g12(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let sci = format!("{x:.11e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            String::from(s.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            String::from(s)
+        }
+    };
+    if !(-4..12).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        trim(&format!("{x:.*}", (11 - exp) as usize))
+    }
 }
 
 /// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
@@ -456,6 +555,19 @@ mod tests {
         assert_eq!(parse_ip_proto("4"), Ok(4));
         assert!(parse_ip_proto("256").is_err());
         assert!(parse_ip_proto("tcpudp").is_err());
+        for (x, want) in [
+            (0.0, "0"),
+            (1000.0, "1000"),
+            (2.0 / 3.0, "0.666666666667"),
+            (1234.5678, "1234.5678"),
+            (999999999999.9, "1e+12"),
+            (4294967295000.0, "4.294967295e+12"),
+            (0.00012, "0.00012"),
+            (0.0000123, "1.23e-05"),
+            (99999999999.99999, "100000000000"),
+        ] {
+            assert_eq!(fmt_g12(x), want, "{x}");
+        }
         assert!(parse_u16("65536").is_err());
     }
 }

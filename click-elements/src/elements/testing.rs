@@ -247,6 +247,33 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
     p
 }
 
+/// The records of a classic pcap file (either byte order, micro- or nanosecond magic).
+pub fn pcap_records(file: &[u8]) -> Vec<Vec<u8>> {
+    let little = match file[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => panic!("not a pcap file"),
+    };
+    let mut records = Vec::new();
+    let mut off = 24;
+    while off < file.len() {
+        let len: [u8; 4] = file[off + 8..off + 12].try_into().unwrap();
+        let caplen = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        } as usize;
+        records.push(file[off + 16..off + 16 + caplen].to_vec());
+        off += 16 + caplen;
+    }
+    records
+}
+
+/// Moves the lines `platform` printed to the end of `lines`.
+pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
+    lines.append(&mut platform.chatter);
+}
+
 /// Pull input that hands out the packets it was given, one per pull.
 struct FeedInputs(Vec<Packet>);
 
