@@ -1,4 +1,5 @@
-//! Conformance with Click 2.1 (data in tests/data/conformance): each case's `config.click` is run
+//! Conformance with Click 2.1 (data in tests/data/conformance and tests/data/middlebox): each
+//! case's `config.click` is run
 //! by `click-run` inside a copy of its directory; the timestamp-free dump of the output pcaps
 //! must equal Click's `expected.txt` byte for byte, and the Print/ARPPrint/CheckIPHeader/Queue
 //! lines on stderr and the stdout must equal Click's.
@@ -9,8 +10,10 @@ use std::process::Command;
 
 use pcap_file::pcap::PcapReader;
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance")
+/// The directories of cases: the core elements', then the middlebox elements'.
+fn cases_dirs() -> [PathBuf; 2] {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    [data.join("conformance"), data.join("middlebox")]
 }
 
 /// `== FILE linktype=N packets=K` then `IDX caplen=C len=L HEX` per record.
@@ -56,13 +59,16 @@ fn is_noise(line: &str) -> bool {
     line.starts_with("expensive Packet::push")
 }
 
-fn run_case(name: &str) -> Result<(), String> {
-    let src = cases_dir().join(name);
+fn run_case(src: &Path) -> Result<(), String> {
+    let name = src
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let work =
         std::env::temp_dir().join(format!("clickos-conformance-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    for entry in fs::read_dir(&src).map_err(|e| e.to_string())? {
+    for entry in fs::read_dir(src).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
         fs::copy(entry.path(), work.join(entry.file_name())).map_err(|e| e.to_string())?;
     }
@@ -115,23 +121,31 @@ fn run_case(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_click() {
-    let mut names: Vec<String> = fs::read_dir(cases_dir())
-        .expect("conformance data")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 13, "conformance cases missing: {names:?}");
-    let failures: Vec<String> = names
+    let mut cases: Vec<PathBuf> = Vec::new();
+    for dir in cases_dirs() {
+        let mut found: Vec<PathBuf> = fs::read_dir(&dir)
+            .expect("conformance data")
+            .filter_map(|e| e.ok())
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        found.sort();
+        cases.extend(found);
+    }
+    assert!(cases.len() >= 14, "conformance cases missing: {cases:?}");
+    let failures: Vec<String> = cases
         .iter()
-        .filter_map(|n| run_case(n).err().map(|e| format!("### {n}: {e}")))
+        .filter_map(|c| {
+            run_case(c)
+                .err()
+                .map(|e| format!("### {}: {e}", c.display()))
+        })
         .collect();
     assert!(
         failures.is_empty(),
         "{} of {} cases differ from Click:\n{}",
         failures.len(),
-        names.len(),
+        cases.len(),
         failures.join("\n")
     );
 }

@@ -13,9 +13,11 @@ mod driver;
 mod dump;
 mod ether;
 mod ip;
+mod iprewriter;
 mod net;
 mod print;
 mod queue;
+mod rwtable;
 mod source;
 mod tee;
 mod vlan;
@@ -31,8 +33,13 @@ pub use driver::DriverManager;
 pub use dump::{FromDump, ToDump};
 pub use ether::{EnsureEther, EtherEncap, EtherMirror, Strip, Unstrip};
 pub use ip::{CheckIPHeader, ICMPPingResponder};
+pub use iprewriter::{
+    IPAddrRewriter, IPRewriter, IPRewriterPatterns, Rewriter, RoundRobinIPMapper, TCPRewriter,
+    UDPRewriter,
+};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
+pub use rwtable::{Flow, FlowId, FlowKind, FlowTable};
 pub use source::InfiniteSource;
 pub use tee::Tee;
 pub use vlan::{VLANDecap, VLANEncap};
@@ -64,6 +71,12 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<Print>();
     registry.add::<Counter>();
     registry.add::<Tee>();
+    registry.add::<IPRewriter>();
+    registry.add::<TCPRewriter>();
+    registry.add::<UDPRewriter>();
+    registry.add::<IPAddrRewriter>();
+    registry.add::<RoundRobinIPMapper>();
+    registry.add::<IPRewriterPatterns>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();
