@@ -30,6 +30,11 @@ impl Timestamp {
         self.sec == 0 && self.nsec == 0
     }
 
+    /// Milliseconds since the epoch (Click's jiffies, at 1000 a second).
+    pub fn millis(&self) -> i64 {
+        (self.sec as i64).saturating_mul(1000) + i64::from(self.nsec / 1_000_000)
+    }
+
     /// This time plus `d` (saturating at the end of time).
     pub fn after(&self, d: core::time::Duration) -> Timestamp {
         let nsec = u64::from(self.nsec) + u64::from(d.subsec_nanos());

@@ -1093,6 +1093,7 @@ mod tests {
             output_processing: &outputs,
             pool: &pool,
             limits: &limits,
+            peers: &[],
         };
         let mut args = Args::parse("1.0.0.0/8 0, 2.0.0.0/8 0");
         assert_eq!(

@@ -26,6 +26,7 @@ mod ipfragmenter;
 mod ipgwoptions;
 mod ipheader;
 mod ipprint;
+mod iprewriter;
 mod iproute;
 mod linktype;
 mod macheader;
@@ -33,6 +34,7 @@ mod net;
 mod paint;
 mod print;
 mod queue;
+mod rwtable;
 mod source;
 mod switch;
 mod tee;
@@ -61,6 +63,10 @@ pub use ipfragmenter::IPFragmenter;
 pub use ipgwoptions::IPGWOptions;
 pub use ipheader::{FixIPSrc, MarkIPHeader, StripIPHeader, UnstripIPHeader};
 pub use ipprint::IPPrint;
+pub use iprewriter::{
+    IPAddrRewriter, IPRewriter, IPRewriterPatterns, Rewriter, RoundRobinIPMapper, TCPRewriter,
+    UDPRewriter,
+};
 pub use iproute::{
     DirectIPLookup, LinearIPLookup, RadixIPLookup, RangeIPLookup, RouteLookup, RouteTable,
     StaticIPLookup,
@@ -70,6 +76,7 @@ pub use macheader::{EtherRewrite, MarkMACHeader};
 pub use paint::{CheckPaint, Paint, PaintSwitch, PaintTee};
 pub use print::Print;
 pub use queue::{Queue, Unqueue};
+pub use rwtable::{Flow, FlowId, FlowKind, FlowTable};
 pub use source::InfiniteSource;
 pub use switch::{HashSwitch, RoundRobinSwitch, StaticSwitch, Switch};
 pub use tee::Tee;
@@ -141,6 +148,12 @@ pub fn register_standard(registry: &mut Registry) {
     registry.add::<SetUDPChecksum>();
     registry.add::<AverageCounter>();
     registry.add::<IPPrint>();
+    registry.add::<IPRewriter>();
+    registry.add::<TCPRewriter>();
+    registry.add::<UDPRewriter>();
+    registry.add::<IPAddrRewriter>();
+    registry.add::<RoundRobinIPMapper>();
+    registry.add::<IPRewriterPatterns>();
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

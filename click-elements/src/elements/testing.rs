@@ -57,6 +57,7 @@ pub fn configure(
         output_processing: &outputs,
         pool: &pool,
         limits: &crate::Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).and(args.finish())?;
