@@ -41,22 +41,7 @@ fn vlan_firewall_loads() {
 
 #[test]
 fn load_balancer_loads() {
-    // IPRewriter and RoundRobinIPMapper come from another branch: until they are registered,
-    // the configuration may fail on them only.
-    let router = match try_load("load-balancer.click") {
-        Ok(router) => router,
-        Err(e) => {
-            let pending = ["IPRewriter", "RoundRobinIPMapper"];
-            let other = e.lines().filter(|l| {
-                !pending
-                    .iter()
-                    .any(|c| l.ends_with(&format!("unknown element class '{c}'")))
-            });
-            assert_eq!(other.count(), 0, "load-balancer.click does not load:\n{e}");
-            eprintln!("load-balancer.click pending (needs IPRewriter, RoundRobinIPMapper)");
-            return;
-        }
-    };
+    let router = load("load-balancer.click");
     assert_eq!(
         router.read_handler("rw", "class").as_deref(),
         Ok("IPRewriter")
@@ -65,4 +50,31 @@ fn load_balancer_loads() {
         router.read_handler("front_rt", "table").as_deref(),
         Ok("10.0.0.0/24\t\t-\t\t0\n0.0.0.0/0\t\t10.0.0.1\t0\n")
     );
+}
+
+/// Every configuration shipped in configs/ (the middleboxes included) loads.
+#[test]
+fn every_shipped_configuration_loads() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../configs");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("configs/")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".click"))
+        .collect();
+    names.sort();
+    for required in [
+        "firewall.click",
+        "nat.click",
+        "load-balancer.click",
+        "ip-router.click",
+    ] {
+        assert!(
+            names.iter().any(|n| n == required),
+            "configs/{required} is missing"
+        );
+    }
+    for name in &names {
+        load(name);
+    }
 }
