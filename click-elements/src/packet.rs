@@ -29,6 +29,18 @@ impl Timestamp {
     pub fn is_zero(&self) -> bool {
         self.sec == 0 && self.nsec == 0
     }
+
+    /// This time plus `d` (saturating at the end of time).
+    pub fn after(&self, d: core::time::Duration) -> Timestamp {
+        let nsec = u64::from(self.nsec) + u64::from(d.subsec_nanos());
+        Timestamp {
+            sec: self
+                .sec
+                .saturating_add(d.as_secs())
+                .saturating_add(nsec / 1_000_000_000),
+            nsec: (nsec % 1_000_000_000) as u32,
+        }
+    }
 }
 
 /// How a packet reached this host at the link level (Click's packet-type annotation), as a
