@@ -345,6 +345,19 @@ fn no_element_panics_on_any_packet() {
         ("VLANEncap", "VLAN_ID 0"),
         ("VLANEncap", "ANNO"),
         ("CheckIPHeader", "OFFSET 70000"),
+        ("IPRewriter", "pass 1"),
+        (
+            "IPRewriter",
+            "keep 0 1, MAPPING_CAPACITY 1, UDP_GUARANTEE 0",
+        ),
+        (
+            "UDPRewriter",
+            "pattern 1.0.0.1 1-2# - - 0 1, MAPPING_CAPACITY 1",
+        ),
+        (
+            "IPAddrRewriter",
+            "pattern 10.1.0.0/30 - 0 1, MAPPING_CAPACITY 0",
+        ),
     ];
     let registry = crate::Registry::standard();
     let mut runs: Vec<(crate::class::ClassInfo, String)> = registry
