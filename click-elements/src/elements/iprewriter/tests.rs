@@ -329,3 +329,36 @@ fn truncated_packets_are_safe() {
         }
     }
 }
+
+/// In a router, the reap timer drops flows whose timeout has passed: a UDP flow 1 s after
+/// its packet (no guarantee), reaped by the timer every 2 s.
+#[test]
+fn the_router_runs_the_reap_timer() {
+    use crate::packet::Timestamp;
+    let r = crate::build_router(
+        "Idle -> rw :: IPRewriter(keep 0 0, UDP_TIMEOUT 1, UDP_GUARANTEE 0, REAP_INTERVAL 2) \
+         -> Discard;",
+        "r.click",
+        &[],
+        &crate::Registry::standard(),
+    )
+    .unwrap();
+    let mut p = TestPlatform {
+        now: Timestamp { sec: 100, nsec: 0 },
+        ..TestPlatform::default()
+    };
+    r.run_tasks_once(&mut p);
+    assert_eq!(r.next_timer(), Some(Timestamp { sec: 102, nsec: 0 }));
+    let rw = r.find("rw").unwrap();
+    r.push_batch(
+        rw,
+        0,
+        &mut vec![packet(17, IN, OUT, &udp(1, 2), true)],
+        &mut p,
+    );
+    assert_eq!(r.read_handler("rw", "size").unwrap(), "1");
+    p.now = Timestamp { sec: 102, nsec: 0 };
+    r.run_tasks_once(&mut p);
+    assert_eq!(r.read_handler("rw", "size").unwrap(), "0");
+    assert_eq!(r.next_timer(), Some(Timestamp { sec: 104, nsec: 0 }));
+}
