@@ -394,6 +394,19 @@ fn no_element_panics_on_any_packet() {
         ("IPFragmenter", "24"),
         ("IPFragmenter", "8, HONOR_DF false"),
         ("HostEtherFilter", "0:0:c0:0:0:1, DROP_OWN true, OFFSET 4"),
+        ("IPRewriter", "pass 1"),
+        (
+            "IPRewriter",
+            "keep 0 1, MAPPING_CAPACITY 1, UDP_GUARANTEE 0",
+        ),
+        (
+            "UDPRewriter",
+            "pattern 1.0.0.1 1-2# - - 0 1, MAPPING_CAPACITY 1",
+        ),
+        (
+            "IPAddrRewriter",
+            "pattern 10.1.0.0/30 - 0 1, MAPPING_CAPACITY 0",
+        ),
     ];
     let registry = crate::Registry::standard();
     let mut runs: Vec<(crate::class::ClassInfo, String)> = registry
