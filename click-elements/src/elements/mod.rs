@@ -12,6 +12,7 @@ mod classifier;
 mod counter;
 mod device;
 mod driver;
+mod dropstats;
 #[cfg(feature = "std")]
 mod dump;
 mod ether;
