@@ -29,6 +29,11 @@ impl Timestamp {
     pub fn is_zero(&self) -> bool {
         self.sec == 0 && self.nsec == 0
     }
+
+    /// Whole milliseconds since the epoch (Click's jiffies at user level), saturating.
+    pub fn millis(&self) -> u64 {
+        self.sec.saturating_mul(1000) + u64::from(self.nsec / 1_000_000)
+    }
 }
 
 /// Size of Click's annotation area: the byte offsets an `ANNO` argument may name are below it.

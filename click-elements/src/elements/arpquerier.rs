@@ -68,7 +68,7 @@ impl ArpEntry {
 
 /// Milliseconds since the epoch (Click's jiffies).
 fn millis(t: Timestamp) -> i64 {
-    (t.sec as i64).saturating_mul(1000) + i64::from(t.nsec / 1_000_000)
+    i64::try_from(t.millis()).unwrap_or(i64::MAX)
 }
 
 /// Encapsulates IP packets (input 0, without Ethernet header, destination in the dst-IP
