@@ -11,6 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use core::fmt;
+use core::time::Duration;
 
 use crate::args::Args;
 use crate::packet::{Packet, PacketPool, Timestamp};
@@ -327,6 +328,19 @@ pub trait Element {
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> TaskStatus {
         let _ = ctx;
         TaskStatus::Done
+    }
+
+    /// When the element's timer first fires, after the router starts (Click's
+    /// `Timer::schedule_after` in `initialize`); `None`: the element has no timer.
+    fn timer_start(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Runs when the element's timer fires (it may emit packets, like a task); returns how
+    /// long until it fires again, or `None` to stop it.
+    fn run_timer(&mut self, ctx: &mut TaskContext<'_>) -> Option<Duration> {
+        let _ = ctx;
+        None
     }
 
     /// The `config` handler: the configuration as the element understands it. `None` means the

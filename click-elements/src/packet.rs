@@ -34,6 +34,18 @@ impl Timestamp {
     pub fn millis(&self) -> u64 {
         self.sec.saturating_mul(1000) + u64::from(self.nsec / 1_000_000)
     }
+
+    /// This time plus `d` (saturating at the end of time).
+    pub fn after(&self, d: core::time::Duration) -> Timestamp {
+        let nsec = u64::from(self.nsec) + u64::from(d.subsec_nanos());
+        Timestamp {
+            sec: self
+                .sec
+                .saturating_add(d.as_secs())
+                .saturating_add(nsec / 1_000_000_000),
+            nsec: (nsec % 1_000_000_000) as u32,
+        }
+    }
 }
 
 /// Size of Click's annotation area: the byte offsets an `ANNO` argument may name are below it.

@@ -40,6 +40,8 @@ struct Slot {
     scratch: RefCell<Vec<Batch>>,
     /// The element's outputs are being forwarded: a push into it now would re-enter it.
     forwarding: Cell<bool>,
+    /// When the element's timer fires next (elements with a timer only).
+    timer_due: Cell<Option<Timestamp>>,
 }
 
 /// A configured, initialized Click router.
@@ -48,6 +50,10 @@ pub struct Router {
     slots: Vec<Slot>,
     connections: Vec<FlatConnection>,
     tasks: Vec<usize>,
+    /// Elements with a timer.
+    timers: Vec<usize>,
+    /// The timers were started (they start at the first round, when the clock is known).
+    timers_started: Cell<bool>,
     stop_requests: Cell<usize>,
     stopped: Cell<bool>,
     managed: bool,
@@ -119,6 +125,7 @@ impl Router {
                 pull_from: Vec::new(),
                 scratch: RefCell::new(Vec::new()),
                 forwarding: Cell::new(false),
+                timer_due: Cell::new(None),
             });
         }
         if !errors.is_empty() {
@@ -255,6 +262,9 @@ impl Router {
         let tasks = (0..slots.len())
             .filter(|&i| slots[i].element.borrow().has_task())
             .collect();
+        let timers = (0..slots.len())
+            .filter(|&i| slots[i].element.borrow().timer_start().is_some())
+            .collect();
         let managed = slots.iter().any(|s| s.element.borrow().manages_driver());
         let pending = RefCell::new(Vec::with_capacity(slots.len()));
         Ok(Router {
@@ -262,6 +272,8 @@ impl Router {
             slots,
             connections,
             tasks,
+            timers,
+            timers_started: Cell::new(false),
             stop_requests: Cell::new(0),
             stopped: Cell::new(false),
             managed,
@@ -433,10 +445,10 @@ impl Router {
         element.pull(port, &mut ctx)
     }
 
-    /// Runs every task once; returns true if any made progress.
+    /// Runs every task once, and the timers that are due; returns what the round achieved.
     pub fn run_tasks_once(&self, platform: &mut dyn Platform) -> RoundStatus {
         let mut status = RoundStatus {
-            worked: false,
+            worked: !self.timers.is_empty() && self.run_timers(platform),
             all_done: true,
         };
         for &idx in &self.tasks {
@@ -456,17 +468,25 @@ impl Router {
     }
 
     fn run_task(&self, idx: usize, platform: &mut dyn Platform) -> TaskStatus {
+        self.clock.set(None);
+        self.with_task_context(idx, platform, |element, ctx| element.run_task(ctx))
+            .unwrap_or(TaskStatus::Idle)
+    }
+
+    /// Runs `work` on element `idx` with a task context, then forwards what it emitted;
+    /// `None` when the element is busy.
+    fn with_task_context<R>(
+        &self,
+        idx: usize,
+        platform: &mut dyn Platform,
+        work: impl FnOnce(&mut dyn Element, &mut TaskContext<'_>) -> R,
+    ) -> Option<R> {
         let slot = &self.slots[idx];
-        let Ok(mut element) = slot.element.try_borrow_mut() else {
-            return TaskStatus::Idle;
-        };
-        let Ok(mut outs) = slot.scratch.try_borrow_mut() else {
-            return TaskStatus::Idle;
-        };
+        let mut element = slot.element.try_borrow_mut().ok()?;
+        let mut outs = slot.scratch.try_borrow_mut().ok()?;
         let mut inputs = RouterInputs { router: self, idx };
         let mut control = Control { router: self };
-        self.clock.set(None);
-        let status = {
+        let result = {
             let mut push = PushContext::new(&mut outs, platform, &slot.name);
             push.clock = Some(&self.clock);
             let mut ctx = TaskContext {
@@ -474,13 +494,51 @@ impl Router {
                 inputs: &mut inputs,
                 router: &mut control,
             };
-            element.run_task(&mut ctx)
+            work(element.as_mut(), &mut ctx)
         };
         drop(element);
         drop(outs);
         slot.forwarding.set(true);
         self.forward_from(idx, platform);
-        status
+        Some(result)
+    }
+
+    /// Fires the timers that are due (starting them all at the first call); returns whether
+    /// any fired.
+    fn run_timers(&self, platform: &mut dyn Platform) -> bool {
+        let now = platform.now();
+        if !self.timers_started.replace(true) {
+            for &idx in &self.timers {
+                let slot = &self.slots[idx];
+                let start = slot.element.borrow().timer_start();
+                slot.timer_due.set(start.map(|d| now.after(d)));
+            }
+        }
+        let mut fired = false;
+        for &idx in &self.timers {
+            let slot = &self.slots[idx];
+            if slot.timer_due.get().is_none_or(|due| due > now) {
+                continue;
+            }
+            self.clock.set(Some(now));
+            let next = self
+                .with_task_context(idx, platform, |element, ctx| element.run_timer(ctx))
+                .flatten();
+            slot.timer_due.set(next.map(|d| now.after(d)));
+            fired = true;
+        }
+        fired
+    }
+
+    /// When the next timer is due, if any is scheduled (a guest sleeps until then).
+    pub fn next_timer(&self) -> Option<Timestamp> {
+        if !self.timers_started.get() {
+            return (!self.timers.is_empty()).then(Timestamp::default);
+        }
+        self.timers
+            .iter()
+            .filter_map(|&idx| self.slots[idx].timer_due.get())
+            .min()
     }
 
     /// Runs tasks until the driver is stopped or no task can ever work again. `idle` is
@@ -999,5 +1057,35 @@ mod tests {
         r.run(&mut p, |_| false);
         assert_eq!(r.read_handler("d", "count").as_deref(), Ok("3"));
         assert_eq!(r.read_handler("q", "length").as_deref(), Ok("0"));
+    }
+
+    #[test]
+    fn timers_fire_when_due_and_expire_arp_entries() {
+        use crate::elements::testing::{arp_request, dump_packet, TestPlatform, SERVER_IP};
+        let r = build(
+            "Idle -> [0]q :: ARPQuerier(10.10.0.3, 00:15:17:15:5d:75, TIMEOUT 2); \
+             Idle -> [1]q; q -> Discard;",
+        )
+        .unwrap();
+        let mut p = TestPlatform {
+            now: Timestamp { sec: 100, nsec: 0 },
+            ..TestPlatform::default()
+        };
+        // The first round starts the timer (due after TIMEOUT); nothing is due yet.
+        assert!(!r.run_tasks_once(&mut p).worked);
+        assert_eq!(r.next_timer(), Some(Timestamp { sec: 102, nsec: 0 }));
+        let mut reply = arp_request(SERVER_IP);
+        reply[21] = 2;
+        let q = r.find("q").unwrap();
+        r.push_batch(q, 1, &mut vec![dump_packet(&reply)], &mut p);
+        assert!(r.read_handler("q", "table").unwrap().contains("10.10.0.1"));
+        p.now = Timestamp { sec: 101, nsec: 0 };
+        assert!(!r.run_tasks_once(&mut p).worked);
+        // At 103 s the entry (learnt at 100 s, 2 s timeout) has expired: the timer drops it
+        // and comes back TIMEOUT later.
+        p.now = Timestamp { sec: 103, nsec: 0 };
+        assert!(r.run_tasks_once(&mut p).worked);
+        assert!(!r.read_handler("q", "table").unwrap().contains("10.10.0.1"));
+        assert_eq!(r.next_timer(), Some(Timestamp { sec: 105, nsec: 0 }));
     }
 }

@@ -125,6 +125,7 @@ impl ElementClass for ARPResponder {
     const NAME: &'static str = "ARPResponder";
     const PORTS: Ports = Ports::parse("1/1-2");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/ah");
+    const EXAMPLE: &'static str = "10.10.0.0/16 00:15:17:15:5d:75";
 }
 
 impl Element for ARPResponder {
@@ -353,6 +354,7 @@ impl ARPPrint {
 
 impl ElementClass for ARPPrint {
     const NAME: &'static str = "ARPPrint";
+    const EXAMPLE: &'static str = "ETHER true";
 }
 
 impl Element for ARPPrint {

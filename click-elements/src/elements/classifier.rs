@@ -528,6 +528,7 @@ impl ElementClass for Classifier {
     const NAME: &'static str = "Classifier";
     const PORTS: Ports = Ports::parse("1/-");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+    const EXAMPLE: &'static str = "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -";
 }
 
 impl Element for Classifier {

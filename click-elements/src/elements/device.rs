@@ -49,6 +49,7 @@ impl ElementClass for FromDevice {
     const NAME: &'static str = "FromDevice";
     const PORTS: Ports = Ports::parse("0/1");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/h");
+    const EXAMPLE: &'static str = "0";
 }
 
 impl Element for FromDevice {
@@ -142,6 +143,7 @@ impl ElementClass for ToDevice {
     const NAME: &'static str = "ToDevice";
     const PORTS: Ports = Ports::parse("1/0");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/");
+    const EXAMPLE: &'static str = "0";
 }
 
 impl Element for ToDevice {

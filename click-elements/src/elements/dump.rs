@@ -36,6 +36,7 @@ impl ElementClass for FromDump {
     const NAME: &'static str = "FromDump";
     const PORTS: Ports = Ports::parse("0/1");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/h");
+    const EXAMPLE: &'static str = "in.pcap";
 }
 
 impl Element for FromDump {
@@ -171,6 +172,7 @@ impl ElementClass for ToDump {
     const NAME: &'static str = "ToDump";
     const PORTS: Ports = Ports::parse("1/0");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/");
+    const EXAMPLE: &'static str = "out.pcap";
 }
 
 impl Element for ToDump {

@@ -202,6 +202,7 @@ impl ElementClass for CheckIPHeader {
     const NAME: &'static str = "CheckIPHeader";
     const PORTS: Ports = Ports::parse("1/1-2");
     const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/ah");
+    const EXAMPLE: &'static str = "14, VERBOSE true, DETAILS true";
 }
 
 impl Element for CheckIPHeader {

@@ -121,6 +121,7 @@ impl Print {
 
 impl ElementClass for Print {
     const NAME: &'static str = "Print";
+    const EXAMPLE: &'static str = "x, MAXLENGTH -1, TIMESTAMP true, HEADROOM true";
 }
 
 impl Element for Print {

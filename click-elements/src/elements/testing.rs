@@ -274,66 +274,18 @@ pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
     lines.append(&mut platform.chatter);
 }
 
-/// Every element of this library, fed every prefix of a set of frames (runts, truncated
-/// headers, tags, bad checksums) with and without header annotations, never panics.
-#[test]
-fn no_element_panics_on_any_packet() {
-    use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 38] = [
-        (
-            "Classifier",
-            "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
-            1,
-            4,
-        ),
-        ("VLANEncap", "100", 1, 1),
-        ("VLANEncap", "VLAN_ID 0", 1, 1),
-        ("VLANEncap", "ANNO", 1, 1),
-        ("VLANDecap", "", 1, 1),
-        ("ARPResponder", "10.10.0.0/16 00:15:17:15:5d:75", 1, 2),
-        ("ARPQuerier", "10.10.0.3/24, 00:15:17:15:5d:75", 2, 2),
-        ("ARPPrint", "ETHER true", 1, 1),
-        ("ICMPPingResponder", "", 1, 2),
-        ("CheckIPHeader", "14, VERBOSE true, DETAILS true", 1, 2),
-        ("CheckIPHeader", "OFFSET 70000", 1, 1),
-        ("EtherMirror", "", 1, 1),
-        ("EtherEncap", "0x0800, 1:2:3:4:5:6, 6:5:4:3:2:1", 1, 1),
-        ("EnsureEther", "", 1, 1),
-        ("Strip", "14", 1, 1),
-        ("Unstrip", "14", 1, 1),
-        (
-            "Print",
-            "x, MAXLENGTH -1, TIMESTAMP true, HEADROOM true",
-            1,
-            1,
-        ),
-        ("Counter", "", 1, 1),
-        ("Tee", "", 1, 3),
-        ("Paint", "3, ANNO 20", 1, 1),
-        ("CheckPaint", "1", 1, 2),
-        ("PaintTee", "2", 1, 2),
-        ("PaintSwitch", "", 1, 3),
-        ("HashSwitch", "26, 8", 1, 3),
-        ("HashSwitch", "34, 4", 1, 4),
-        ("RoundRobinSwitch", "", 1, 3),
-        ("Switch", "1", 1, 2),
-        ("StaticSwitch", "1", 1, 2),
-        ("CheckTCPHeader", "VERBOSE true, DETAILS true", 1, 2),
-        ("CheckUDPHeader", "VERBOSE true, DETAILS true", 1, 2),
-        ("CheckICMPHeader", "VERBOSE true, DETAILS true", 1, 1),
-        ("SetIPChecksum", "", 1, 1),
-        ("SetTCPChecksum", "true", 1, 1),
-        ("SetUDPChecksum", "", 1, 2),
-        ("SetUDPChecksum", "", 1, 1),
-        ("AverageCounter", "", 1, 1),
-        (
-            "IPPrint",
-            "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
-            1,
-            1,
-        ),
-        ("IPPrint", "PAYLOAD HEX, MAXLENGTH -1, SWAP false", 1, 1),
-    ];
+/// Pull input that hands out the packets it was given, one per pull.
+struct FeedInputs(Vec<Packet>);
+
+impl crate::element::PullInputs for FeedInputs {
+    fn pull(&mut self, _port: usize, _platform: &mut dyn Platform) -> Option<Packet> {
+        self.0.pop()
+    }
+}
+
+/// The frames of the robustness test: an echo request and its bad twins (checksum, IHL 0 and
+/// 15), ARP request and reply, single and double VLAN tags, and 0xff garbage.
+fn hostile_frames() -> Vec<Vec<u8>> {
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
     bad_sum[24] ^= 0xff;
@@ -344,7 +296,7 @@ fn no_element_panics_on_any_packet() {
     let arp = arp_request(SERVER_IP);
     let mut arp_reply = arp.clone();
     arp_reply[21] = 2;
-    let frames = [
+    vec![
         echo.clone(),
         bad_sum,
         ihl0,
@@ -355,32 +307,117 @@ fn no_element_panics_on_any_packet() {
         tagged(&tagged(&echo, 0x8100, 42), 0x88a8, 300),
         tagged(&arp, 0x8100, 100),
         vec![0xff; 70],
+    ]
+}
+
+/// Every prefix of every hostile frame, with and without header annotations and odd
+/// annotations, as FromDump and as a device would make them.
+fn hostile_packets() -> Vec<Packet> {
+    let mut packets = Vec::new();
+    for frame in hostile_frames() {
+        for len in 0..=frame.len() {
+            for nh in [None, Some(0), Some(14), Some(18), Some(40), Some(100)] {
+                let mut p = if len % 2 == 0 {
+                    dump_packet(&frame[..len])
+                } else {
+                    Packet::from_slice(&frame[..len])
+                };
+                if let Some(nh) = nh {
+                    p.set_network_header(nh);
+                }
+                p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
+                p.anno.vlan_tci = (len as u16) << 4;
+                p.anno.paint = len as u8;
+                packets.push(p);
+            }
+        }
+    }
+    packets
+}
+
+/// A configuration for `info`'s class: its declared example, with files where the class
+/// needs one (FromDump reads a vendored trace, ToDump writes to a scratch file).
+#[cfg(feature = "std")]
+fn example_config(info: &crate::class::ClassInfo) -> String {
+    match info.name {
+        "FromDump" => alloc::format!(
+            "{}/../tests/data/conformance/checkipheader/in.pcap",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        "ToDump" => std::env::temp_dir()
+            .join(alloc::format!(
+                "clickos-robustness-{}.pcap",
+                std::process::id()
+            ))
+            .display()
+            .to_string(),
+        _ => info.example.to_string(),
+    }
+}
+
+#[cfg(not(feature = "std"))]
+fn example_config(info: &crate::class::ClassInfo) -> String {
+    info.example.to_string()
+}
+
+/// Every registered class, configured with its example (and a few variants), is fed every
+/// prefix of a set of hostile frames through `push`, `push_batch` and `pull`, with and
+/// without header annotations: nothing panics, and every read handler answers.
+#[test]
+fn no_element_panics_on_any_packet() {
+    use crate::element::PullContext;
+    // Variants beyond the declared examples: configurations that take other code paths.
+    let variants = [
+        ("VLANEncap", "VLAN_ID 0"),
+        ("VLANEncap", "ANNO"),
+        ("CheckIPHeader", "OFFSET 70000"),
+        ("HashSwitch", "34, 4"),
+        ("Switch", "-1"),
+        ("PaintSwitch", "ANNO 20"),
+        ("SetTCPChecksum", ""),
+        ("IPPrint", "PAYLOAD HEX, MAXLENGTH -1, SWAP false"),
+        (
+            "IPPrint",
+            "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
+        ),
     ];
     let registry = crate::Registry::standard();
-    for (class, config, ninputs, noutputs) in classes {
-        let mut element: Box<dyn Element> = registry.create(class).expect(class);
-        configure(element.as_mut(), class, config, ninputs, noutputs)
+    let mut runs: Vec<(crate::class::ClassInfo, String)> = registry
+        .classes()
+        .map(|info| (*info, example_config(info)))
+        .collect();
+    for (class, config) in variants {
+        let info = registry.class(class).expect(class);
+        runs.push((*info, config.to_string()));
+    }
+    let packets = hostile_packets();
+    assert!(packets.len() > 3000, "{} packets", packets.len());
+    assert!(runs.len() >= registry.class_names().count());
+    for (info, config) in runs {
+        let class = info.name;
+        let (ninputs, noutputs) = info.ports.resolve(1, 4);
+        let mut element = (info.make)();
+        configure(element.as_mut(), class, &config, ninputs, noutputs)
             .unwrap_or_else(|e| panic!("{class}({config}): {e}"));
         let mut outputs: Vec<Batch> = (0..noutputs).map(|_| Batch::new()).collect();
         let mut platform = TestPlatform::default();
-        for frame in &frames {
-            for len in 0..=frame.len() {
-                for nh in [None, Some(0), Some(14), Some(18), Some(40), Some(100)] {
-                    for port in 0..ninputs {
-                        let mut p = if len % 2 == 0 {
-                            dump_packet(&frame[..len])
-                        } else {
-                            Packet::from_slice(&frame[..len])
-                        };
-                        if let Some(nh) = nh {
-                            p.set_network_header(nh);
-                        }
-                        p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
-                        p.anno.vlan_tci = (len as u16) << 4;
-                        let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
-                        element.push(port, p, &mut ctx);
-                    }
-                }
+        for port in 0..ninputs {
+            for p in &packets {
+                let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
+                element.push(port, p.clone(), &mut ctx);
+            }
+            for burst in packets.chunks(32) {
+                let mut batch: Batch = burst.to_vec();
+                let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
+                element.push_batch(port, &mut batch, &mut ctx);
+            }
+            outputs.iter_mut().for_each(Vec::clear);
+        }
+        for port in 0..noutputs {
+            let mut inputs = FeedInputs(packets.clone());
+            for _ in 0..packets.len() + 1 {
+                let mut ctx = PullContext::new(&mut inputs, &mut platform, class);
+                drop(element.pull(port, &mut ctx));
             }
         }
         for name in element.read_handlers() {

@@ -96,6 +96,7 @@ impl VLANEncap {
 
 impl ElementClass for VLANEncap {
     const NAME: &'static str = "VLANEncap";
+    const EXAMPLE: &'static str = "100";
 }
 
 impl Element for VLANEncap {

@@ -114,18 +114,24 @@ const PING: &str = "FromDevice(0) -> c :: Counter -> EtherMirror -> ToDevice(0);
 fn paths_are_classified() {
     assert_eq!(
         Request::parse("data/clickos/0/status"),
-        Some(Request::Status(0))
+        Some((ROOT, Request::Status(0)))
     );
     assert_eq!(
         Request::parse("data/clickos/3/control/read/c/count"),
-        Some(Request::Read(3, "c", "count"))
+        Some((ROOT, Request::Read(3, "c", "count")))
     );
     assert_eq!(
         Request::parse("data/clickos/1/elements/comp/x/reset"),
-        Some(Request::Write(1, "comp/x", "reset"))
+        Some((ROOT, Request::Write(1, "comp/x", "reset")))
+    );
+    assert_eq!(
+        Request::parse("clickos/2/status"),
+        Some((LEGACY_ROOT, Request::Status(2)))
     );
     for ignored in [
         "data/clickos",
+        "data/clickos/ready",
+        "clickos/0/config/0",
         "data/clickos/0",
         "data/clickos/0/config/4",
         "data/clickos/0/error",
@@ -409,4 +415,19 @@ fn a_config_over_the_size_limit_is_refused_while_reading_chunks() {
             limits.config_bytes
         )
     );
+}
+
+#[test]
+fn the_pre_2016_layout_is_served_under_its_own_root() {
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    s.write("clickos/0/config/0", PING).unwrap();
+    s.write("clickos/0/status", "Running").unwrap();
+    assert!(matches!(
+        settle(&mut c, &mut s),
+        Outcome::Loaded { generation: 1, .. }
+    ));
+    assert_eq!(key(&s, "clickos/0/generation").as_deref(), Some("1"));
+    s.write("clickos/0/control/read/c/count", "").unwrap();
+    assert_eq!(settle(&mut c, &mut s), Outcome::Read(Ok("0".into())));
+    assert_eq!(key(&s, "clickos/0/elements/c/count").as_deref(), Some("0"));
 }

@@ -21,6 +21,7 @@ use click_elements::device::NetDevice;
 use click_elements::element::{Batch, Platform};
 use click_elements::packet::{Packet, PacketPool, Timestamp};
 use click_elements::Limits;
+use clickos_protocol::clickos::{Key, RUNNING};
 use core::cell::Cell;
 use log::{error, info, warn};
 use netfront::{Config, Netfront, RxBuffer};
@@ -329,7 +330,18 @@ impl Task for NetFunction {
             ports.insert(vif.nf.port());
         }
         ports.insert(self.store.transport().port());
-        Wait::Any(ports, self.meter.deadline())
+        // Wake for the end of a traffic burst or the routers' next timer, whichever is first.
+        let timer = self
+            .control
+            .routers()
+            .filter_map(|(_, r)| r.next_timer())
+            .map(|t| t.sec.saturating_mul(1_000_000_000) + u64::from(t.nsec))
+            .min();
+        let deadline = match (self.meter.deadline(), timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Wait::Any(ports, deadline)
     }
 }
 
@@ -400,8 +412,8 @@ pub fn run(
                 );
                 // Visible to the tools like a router they installed (written before the
                 // watch is set, so the guest does not take it for a request).
-                let status = format!("{}/0/status", control::ROOT);
-                if let Err(e) = KeyStore::write(&mut store, &status, "Running") {
+                let status = Key::Status.path(control::ROOT, 0);
+                if let Err(e) = KeyStore::write(&mut store, &status, RUNNING) {
                     warn!("net: writing {status}: {e}");
                 }
             }
@@ -415,10 +427,16 @@ pub fn run(
     for (path, token) in [
         ("control/shutdown", SHUTDOWN_TOKEN),
         (control::ROOT, CONTROL_TOKEN),
+        (control::LEGACY_ROOT, CONTROL_TOKEN),
     ] {
         if let Err(e) = store.watch(path, token) {
             error!("net: cannot watch {path}: {e}");
         }
+    }
+    // Only now that the watches are set can no configuration written by a tool be missed:
+    // clickctl waits for this key (tools that only wait for data/clickos race the guest).
+    if let Err(e) = KeyStore::write(&mut store, control::READY, "1") {
+        error!("net: cannot write {}: {e}", control::READY);
     }
     let outcome = Rc::new(Cell::new(None));
     let nf = NetFunction {
