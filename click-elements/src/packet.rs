@@ -30,9 +30,9 @@ impl Timestamp {
         self.sec == 0 && self.nsec == 0
     }
 
-    /// Whole milliseconds since the epoch (Click's jiffies at user level), saturating.
-    pub fn millis(&self) -> u64 {
-        self.sec.saturating_mul(1000) + u64::from(self.nsec / 1_000_000)
+    /// Milliseconds since the epoch (Click's jiffies, at 1000 a second).
+    pub fn millis(&self) -> i64 {
+        (self.sec as i64).saturating_mul(1000) + i64::from(self.nsec / 1_000_000)
     }
 
     /// This time plus `d` (saturating at the end of time).
@@ -46,6 +46,27 @@ impl Timestamp {
             nsec: (nsec % 1_000_000_000) as u32,
         }
     }
+}
+
+/// How a packet reached this host at the link level (Click's packet-type annotation), as a
+/// device or HostEtherFilter sees its destination address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PacketType {
+    /// Addressed to this host (the default).
+    #[default]
+    Host,
+    /// Sent to the link-level broadcast address.
+    Broadcast,
+    /// Sent to a link-level multicast (group) address.
+    Multicast,
+    /// Addressed to another host.
+    OtherHost,
+    /// Sent by this host.
+    Outgoing,
+    /// Looped back.
+    Loopback,
+    /// Fast-routed.
+    FastRoute,
 }
 
 /// Size of Click's annotation area: the byte offsets an `ANNO` argument may name are below it.
@@ -68,6 +89,14 @@ pub struct Annotations {
     pub timestamp: Timestamp,
     /// Bytes of the original frame beyond the data held (snaplen truncation).
     pub extra_length: u32,
+    /// The link-level packet type (`PACKET_TYPE_ANNO`).
+    pub packet_type: PacketType,
+    /// Offset from the IP header of the byte an ICMP parameter problem points at
+    /// (`ICMP_PARAMPROB_ANNO`, set by IPGWOptions, read by ICMPError).
+    pub param_off: u8,
+    /// The IP source must be replaced by the outgoing interface's address (`FIX_IP_SRC_ANNO`,
+    /// set by ICMPError, acted on and cleared by FixIPSrc).
+    pub fix_ip_src: bool,
 }
 
 /// Where a byte of Click's annotation area lives in [`Annotations`].
@@ -253,6 +282,12 @@ impl PacketPool {
             bytes.resize(headroom + data.len() + tailroom, 0);
         });
         Packet::from_buffer(buf, headroom, data.len())
+    }
+
+    /// A zero-filled packet of `len` bytes with `headroom` bytes of headroom and no tailroom.
+    pub fn zeroed(&self, headroom: usize, len: usize) -> Packet {
+        let buf = self.shared.take(|bytes| bytes.resize(headroom + len, 0));
+        Packet::from_buffer(buf, headroom, len)
     }
 
     /// A packet holding a copy of `data` with the default headroom and tailroom.
@@ -490,6 +525,22 @@ impl Packet {
         self.mac_header = header_position(self.offset, offset);
     }
 
+    /// The bytes from the MAC-header annotation to the end of the data, writable (a shared
+    /// buffer is copied first). The header may lie in the headroom, as after a `Strip`. `None`
+    /// without the annotation or when it lies past the data.
+    pub fn mac_header_mut(&mut self) -> Option<&mut [u8]> {
+        let end = self.offset + self.len;
+        if self.mac_header == NO_HEADER || self.mac_header > end {
+            return None;
+        }
+        let start = self.mac_header as usize;
+        self.data_mut();
+        self.buf
+            .as_mut()
+            .and_then(Rc::get_mut)
+            .map(|b| &mut b.bytes[start..end as usize])
+    }
+
     /// Offset of the network header from the start of the data, if annotated and not before it.
     #[inline]
     pub fn network_header_offset(&self) -> Option<usize> {
@@ -516,6 +567,27 @@ impl Packet {
     pub fn network_header_position(&self) -> Option<isize> {
         (self.network_header != NO_HEADER)
             .then(|| self.network_header as isize - self.offset as isize)
+    }
+
+    /// The bytes from the MAC header annotation to the end of the data (the header may lie in
+    /// the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn mac_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.mac_header)
+    }
+
+    /// The bytes from the network header annotation to the end of the data (the header may
+    /// lie in the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn network_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.network_header)
+    }
+
+    /// The buffer bytes from position `h` to the end of the data, or nothing.
+    #[inline]
+    fn bytes_from(&self, h: u32) -> &[u8] {
+        let end = self.offset as usize + self.len as usize;
+        self.bytes().get(h as usize..end).unwrap_or(&[])
     }
 
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
@@ -609,6 +681,24 @@ mod tests {
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);
+    }
+
+    #[test]
+    fn mac_header_in_the_headroom_is_writable() {
+        let a = Packet::from_slice(&[1, 2, 3, 4, 5, 6]);
+        let mut p = a.clone();
+        p.set_mac_header(2);
+        assert_eq!(p.mac_header_mut().map(|h| h.len()), Some(4));
+        p.pull_front(4);
+        let h = p.mac_header_mut().unwrap();
+        assert_eq!(h, &[3, 4, 5, 6]);
+        h[0] = 9;
+        assert_eq!(p.data(), &[5, 6]);
+        assert_eq!(a.data(), &[1, 2, 3, 4, 5, 6]);
+        p.pull_front(2);
+        p.set_mac_header(1);
+        assert!(p.mac_header_mut().is_none());
+        assert!(Packet::from_slice(&[1]).mac_header_mut().is_none());
     }
 
     #[test]

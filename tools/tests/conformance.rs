@@ -16,12 +16,6 @@ fn case_dirs() -> [PathBuf; 2] {
     [data.join("conformance"), data.join("middlebox")]
 }
 
-/// Cases that use element classes from branches not merged yet (checksums-l4: IPClassifier and
-/// MarkIPHeader): skipped while click-run refuses them for an unknown class, compared like
-/// every other case once it accepts them. Their own elements are checked against the case's
-/// files by unit tests meanwhile.
-const WAITING_FOR_ELEMENTS: &[&str] = &["checksums-l4"];
-
 /// The output pcaps of a case directory, in natural order (out2 before out10).
 fn output_pcaps(dir: &Path) -> Vec<String> {
     let mut files: Vec<String> = fs::read_dir(dir)
@@ -112,15 +106,7 @@ fn is_noise(line: &str) -> bool {
     line.starts_with("expensive Packet::push")
 }
 
-/// What became of a case.
-enum Outcome {
-    /// Everything matched Click.
-    Matched,
-    /// Waiting for element classes from another branch (see [`WAITING_FOR_ELEMENTS`]).
-    Waiting,
-}
-
-fn run_case(src: &Path) -> Result<Outcome, String> {
+fn run_case(src: &Path) -> Result<(), String> {
     let name = src.file_name().unwrap_or_default().to_string_lossy();
     let work =
         std::env::temp_dir().join(format!("clickos-conformance-{}-{name}", std::process::id()));
@@ -141,12 +127,6 @@ fn run_case(src: &Path) -> Result<Outcome, String> {
         .map_err(|e| e.to_string())?;
     let stderr = String::from_utf8_lossy(&output.stderr);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let missing_class =
-        stderr.contains("unknown element class") || stderr.contains("undeclared element");
-    if WAITING_FOR_ELEMENTS.contains(&&*name) && missing_class {
-        let _ = fs::remove_dir_all(&work);
-        return Ok(Outcome::Waiting);
-    }
     let want_exit: i32 = fs::read_to_string(src.join("exit.txt"))
         .map_err(|e| e.to_string())?
         .trim()
@@ -185,7 +165,7 @@ fn run_case(src: &Path) -> Result<Outcome, String> {
         ));
     }
     let _ = fs::remove_dir_all(&work);
-    Ok(Outcome::Matched)
+    Ok(())
 }
 
 #[test]
@@ -201,10 +181,8 @@ fn every_case_matches_click() {
     assert!(cases.len() >= 16, "conformance cases missing: {cases:?}");
     let mut failures = Vec::new();
     for case in &cases {
-        match run_case(case) {
-            Ok(Outcome::Matched) => {}
-            Ok(Outcome::Waiting) => eprintln!("{}: waiting for elements", case.display()),
-            Err(e) => failures.push(format!("### {}: {e}", case.display())),
+        if let Err(e) = run_case(case) {
+            failures.push(format!("### {}: {e}", case.display()));
         }
     }
     assert!(
@@ -232,4 +210,40 @@ fn pcap_comparison_ignores_only_timestamps() {
         "records walked in the magic's byte order"
     );
     assert!(without_timestamps(file[..file.len() - 1].to_vec()).is_none());
+}
+
+/// configs/ip-router.click with FromDump/ToDump for its devices forwards, answers a ping and
+/// sends a time-exceeded error (tests/data/ip-router/notes.txt).
+#[test]
+fn ip_router_config_forwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut config = fs::read_to_string(root.join("configs/ip-router.click")).expect("config");
+    let mut replace = |from: &str, to: &str| {
+        assert!(config.contains(from), "{from}");
+        config = config.replace(from, to);
+    };
+    replace("FromDevice(0)", "FromDump(in.pcap, STOP true)");
+    replace("FromDevice(1)", "Idle");
+    for n in 0..2 {
+        replace(
+            &format!("out{n} :: Queue(200) -> todevice{n} :: ToDevice({n})"),
+            &format!("out{n} :: Null -> todevice{n} :: ToDump(out{n}.pcap)"),
+        );
+    }
+    let src = std::env::temp_dir().join(format!("clickos-ip-router-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&src);
+    fs::create_dir_all(&src).expect("temp dir");
+    let data = root.join("tests/data/ip-router");
+    for file in ["in.pcap", "expected.txt"] {
+        fs::copy(data.join(file), src.join(file)).expect("copy");
+    }
+    for (file, text) in [("config.click", config.as_str()), ("exit.txt", "0\n")] {
+        fs::write(src.join(file), text).expect("write");
+    }
+    for file in ["stderr.txt", "stdout.txt"] {
+        fs::write(src.join(file), "").expect("write");
+    }
+    let result = run_case(&src);
+    let _ = fs::remove_dir_all(&src);
+    result.unwrap();
 }

@@ -43,7 +43,7 @@ impl RateEwma {
 
     /// Adds `delta` to the count of the epoch containing `now`.
     fn update(&mut self, now: Timestamp, delta: i64) {
-        let epoch = now.millis();
+        let epoch = now.sec * EPOCHS_PER_SEC + u64::from(now.nsec) / 1_000_000;
         match self.epoch {
             Some(e) if e == epoch => {}
             Some(e) => {

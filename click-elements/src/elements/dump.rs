@@ -283,6 +283,7 @@ mod tests {
             output_processing: &[],
             pool: &PacketPool::default(),
             limits: &crate::Limits::HOST,
+            peers: &[],
         };
         let err = td.configure(&mut args, &ctx).unwrap_err();
         assert!(err.contains("SNAPLEN"), "{err}");

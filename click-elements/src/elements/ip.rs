@@ -48,7 +48,7 @@ impl Reason {
 }
 
 /// Parses a space-separated list of IP addresses.
-fn parse_ip_list(s: &str) -> Result<Vec<[u8; 4]>, String> {
+pub(crate) fn parse_ip_list(s: &str) -> Result<Vec<[u8; 4]>, String> {
     split_words(s).into_iter().map(parse_ip).collect()
 }
 
@@ -78,7 +78,7 @@ enum FirstArg {
 }
 
 /// Parses an offset into the packet.
-fn parse_offset(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_offset(s: &str) -> Result<usize, String> {
     usize::try_from(parse_u64(s)?).map_err(|_| String::from("out of range"))
 }
 
