@@ -544,12 +544,14 @@ pub fn parse_uint_max(s: &str, max: u64) -> Result<u64, String> {
     Ok(v)
 }
 
-/// Parses a one-byte annotation (Click's `AnnoArg(1)`): `PAINT` or a byte offset into Click's
-/// annotation area. Offsets of bytes this implementation does not keep (see
+/// Parses a one-byte annotation (Click's `AnnoArg(1)`): `PAINT`, `ICMP_PARAMPROB`,
+/// `FIX_IP_SRC` or a byte offset into Click's annotation area. Offsets of bytes this implementation does not keep (see
 /// [`Annotations::has_byte`](crate::packet::Annotations::has_byte)) are refused.
 pub fn parse_anno_byte(s: &str) -> Result<usize, String> {
     let offset = match s {
         "PAINT" => crate::packet::PAINT_ANNO_OFFSET as u64,
+        "ICMP_PARAMPROB" => crate::packet::ICMP_PARAMPROB_ANNO_OFFSET as u64,
+        "FIX_IP_SRC" => crate::packet::FIX_IP_SRC_ANNO_OFFSET as u64,
         _ => parse_u64(s).map_err(|_| "expected annotation".to_string())?,
     };
     let offset = usize::try_from(offset)

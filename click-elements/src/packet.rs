@@ -73,6 +73,10 @@ pub enum PacketType {
 pub const ANNO_SIZE: usize = 48;
 /// Click's offset of the paint annotation byte (`PAINT_ANNO_OFFSET`).
 pub const PAINT_ANNO_OFFSET: usize = 16;
+/// Click's offset of the ICMP parameter-problem annotation byte (`ICMP_PARAMPROB_ANNO_OFFSET`).
+pub const ICMP_PARAMPROB_ANNO_OFFSET: usize = 17;
+/// Click's offset of the fix-IP-source annotation byte (`FIX_IP_SRC_ANNO_OFFSET`).
+pub const FIX_IP_SRC_ANNO_OFFSET: usize = 19;
 
 /// Per-packet metadata, as Click's packet annotations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -106,6 +110,10 @@ enum AnnoByte {
     DstIp(usize),
     /// The paint (offset 16).
     Paint,
+    /// The ICMP parameter-problem offset (offset 17).
+    ParamOff,
+    /// The fix-IP-source flag (offset 19; any non-zero byte sets it, it reads as 1).
+    FixIpSrc,
     /// The VLAN TCI, stored in network byte order (offsets 20-21): byte `i` of it.
     VlanTci(usize),
     /// Byte `i` of the extra length, stored in host byte order (offsets 28-31).
@@ -118,6 +126,8 @@ impl AnnoByte {
         match offset {
             0..=3 => Some(AnnoByte::DstIp(offset)),
             PAINT_ANNO_OFFSET => Some(AnnoByte::Paint),
+            ICMP_PARAMPROB_ANNO_OFFSET => Some(AnnoByte::ParamOff),
+            FIX_IP_SRC_ANNO_OFFSET => Some(AnnoByte::FixIpSrc),
             20 | 21 => Some(AnnoByte::VlanTci(offset - 20)),
             28..=31 => Some(AnnoByte::ExtraLength(offset - 28)),
             _ => None,
@@ -127,8 +137,9 @@ impl AnnoByte {
 
 impl Annotations {
     /// True when the annotation byte at Click offset `offset` is kept (the destination IP at
-    /// 0-3, the paint at 16, the VLAN TCI at 20-21, the extra length at 28-31): the offsets an
-    /// `ANNO` argument may name.
+    /// 0-3, the paint at 16, the parameter-problem offset at 17, the fix-IP-source flag at 19,
+    /// the VLAN TCI at 20-21, the extra length at 28-31): the offsets an `ANNO` argument may
+    /// name.
     pub fn has_byte(offset: usize) -> bool {
         AnnoByte::at(offset).is_some()
     }
@@ -138,6 +149,8 @@ impl Annotations {
         match AnnoByte::at(offset) {
             Some(AnnoByte::DstIp(i)) => self.dst_ip[i],
             Some(AnnoByte::Paint) => self.paint,
+            Some(AnnoByte::ParamOff) => self.param_off,
+            Some(AnnoByte::FixIpSrc) => u8::from(self.fix_ip_src),
             Some(AnnoByte::VlanTci(i)) => self.vlan_tci.to_be_bytes()[i],
             Some(AnnoByte::ExtraLength(i)) => self.extra_length.to_ne_bytes()[i],
             None => 0,
@@ -150,6 +163,8 @@ impl Annotations {
         match AnnoByte::at(offset) {
             Some(AnnoByte::DstIp(i)) => self.dst_ip[i] = value,
             Some(AnnoByte::Paint) => self.paint = value,
+            Some(AnnoByte::ParamOff) => self.param_off = value,
+            Some(AnnoByte::FixIpSrc) => self.fix_ip_src = value != 0,
             Some(AnnoByte::VlanTci(i)) => {
                 let mut b = self.vlan_tci.to_be_bytes();
                 b[i] = value;

@@ -2,14 +2,14 @@
 //! packets whose IP header is annotated (after CheckIPHeader), passes good ones on output 0 and
 //! sends bad ones to output 1 (dropped without it), counting them, with Click's messages.
 
-use alloc::format;
 use alloc::string::String;
 use core::marker::PhantomData;
 
 use crate::action::{ActionEnv, SimpleAction, Verdict};
-use crate::args::{parse_bool, Args};
+use crate::args::Args;
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::ConfigureContext;
+use crate::elements::dropstats::DropStats;
 use crate::elements::net::{
     be16, in_cksum, ip_transport_offsets, ones_sum, pseudo_header_cksum, ICMP_LEN, IP_PROTO_ICMP,
     IP_PROTO_TCP, IP_PROTO_UDP, TCP_LEN, UDP_LEN,
@@ -44,18 +44,14 @@ pub trait TransportCheck: 'static {
 /// with keywords `VERBOSE` (report every failure, not just the first) and `DETAILS` (count
 /// each reason, read with `drop_details`); `drops` counts the rejects.
 pub struct CheckHeader<C: TransportCheck> {
-    verbose: bool,
-    details: Option<[u64; 3]>,
-    drops: u64,
+    stats: DropStats<3>,
     check: PhantomData<C>,
 }
 
 impl<C: TransportCheck> Default for CheckHeader<C> {
     fn default() -> Self {
         CheckHeader {
-            verbose: false,
-            details: None,
-            drops: 0,
+            stats: DropStats::default(),
             check: PhantomData,
         }
     }
@@ -64,13 +60,8 @@ impl<C: TransportCheck> Default for CheckHeader<C> {
 impl<C: TransportCheck> CheckHeader<C> {
     #[cold]
     fn reject(&mut self, reason: Reason, env: &mut dyn ActionEnv) -> Verdict {
-        let text = C::REASONS[reason as usize];
-        if self.drops == 0 || self.verbose {
-            C::report(env, text);
-        }
-        self.drops += 1;
-        if let Some(d) = self.details.as_mut() {
-            d[reason as usize] += 1;
+        if self.stats.reject(reason as usize) {
+            C::report(env, C::REASONS[reason as usize]);
         }
         Verdict::Out(1)
     }
@@ -85,9 +76,7 @@ impl<C: TransportCheck> ElementClass for CheckHeader<C> {
 
 impl<C: TransportCheck> SimpleAction for CheckHeader<C> {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
-        self.verbose = args.read_kw("VERBOSE", parse_bool).unwrap_or(false);
-        let details = args.read_kw("DETAILS", parse_bool).unwrap_or(false);
-        self.details = details.then_some([0; 3]);
+        self.stats.configure(args);
         Ok(())
     }
 
@@ -103,25 +92,11 @@ impl<C: TransportCheck> SimpleAction for CheckHeader<C> {
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
-        if self.details.is_some() {
-            &["drops", "drop_details"]
-        } else {
-            &["drops"]
-        }
+        self.stats.read_handlers()
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        match name {
-            "drops" => Some(format!("{}", self.drops)),
-            "drop_details" => self.details.map(|d| {
-                let mut s = String::new();
-                for (count, text) in d.iter().zip(C::REASONS) {
-                    s.push_str(&format!("{count}\t{text}\n"));
-                }
-                s
-            }),
-            _ => None,
-        }
+        self.stats.read_handler(name, &C::REASONS)
     }
 }
 

@@ -157,14 +157,17 @@ impl View<'_> {
         self.t.get(off).copied().unwrap_or(0)
     }
 
+    /// The source address, dotted.
     fn src(&self) -> String {
         fmt_ip(&[self.ip[12], self.ip[13], self.ip[14], self.ip[15]])
     }
 
+    /// The destination address, dotted.
     fn dst(&self) -> String {
         fmt_ip(&[self.ip[16], self.ip[17], self.ip[18], self.ip[19]])
     }
 
+    /// True for a first fragment or a whole packet.
     fn first_fragment(&self) -> bool {
         ip_is_first_fragment(self.ip)
     }
@@ -191,6 +194,7 @@ impl View<'_> {
         let _ = write!(s, "{} > {}: {trunc}{proto}", self.src(), self.dst());
     }
 
+    /// The TCP line; `pkt_len` is the whole packet's length.
     fn tcp(&self, s: &mut String, pkt_len: usize) {
         if self.tlen < 4 || !self.first_fragment() {
             return self.short(s, "tcp");
@@ -239,6 +243,7 @@ impl View<'_> {
         }
     }
 
+    /// The UDP line.
     fn udp(&self, s: &mut String) {
         if self.tlen < 4 || !self.first_fragment() {
             return self.short(s, "udp");
@@ -251,6 +256,7 @@ impl View<'_> {
         }
     }
 
+    /// The ICMP line; `swap` prints echo id and sequence in network order.
     fn icmp(&self, s: &mut String, swap: bool) {
         let _ = write!(s, "{} > {}: ", self.src(), self.dst());
         if !self.first_fragment() {

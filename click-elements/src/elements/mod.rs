@@ -14,6 +14,7 @@ mod decipttl;
 mod decision;
 mod device;
 mod driver;
+mod dropstats;
 #[cfg(feature = "std")]
 mod dump;
 mod ether;

@@ -274,6 +274,13 @@ mod tests {
         let mut p = painted(0, 0);
         p.anno.vlan_tci = 0x1234;
         assert_eq!(h.route(p).unwrap().1.anno.vlan_tci, 0x12ab);
+        // The parameter-problem offset and the fix-IP-source flag are annotation bytes 17, 19.
+        let mut h = Harness::new(Paint::default(), "p", "9, ANNO ICMP_PARAMPROB", 1).unwrap();
+        assert_eq!(h.route(painted(0, 0)).unwrap().1.anno.param_off, 9);
+        let mut h = Harness::new(Paint::default(), "p", "2, ANNO FIX_IP_SRC", 1).unwrap();
+        let out = h.route(painted(0, 0)).unwrap().1;
+        assert!(out.anno.fix_ip_src);
+        assert_eq!(out.anno.byte(19), 1);
         for bad in [
             "256",
             "",
