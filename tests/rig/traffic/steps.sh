@@ -117,9 +117,33 @@ udp() { # CASE FROM TO
         _ "$(addr "$3")" <"$sent"
     wait "$receiver"
     n=$(wc -l <"$got")
-    same=$(cmp -s "$sent" "$got" && echo ", content equal")
-    result "$name" $([ "$n" = "$DATAGRAMS" ] && [ -n "$same" ]; echo $?) \
-        "$n of $DATAGRAMS received$same; $3: $(csum_errors "$3")"
+    # UDP may lose a datagram when QEMU's emulation stalls a side for a while: at least 95%
+    # must arrive, each one intact (a line that was sent, in the order sent).
+    intact=$(grep -c -x -F -f "$sent" "$got")
+    in_order=$(cmp -s <(grep -x -F -f "$got" "$sent") "$got" && echo ", in order")
+    result "$name" $([ "$n" -ge $((DATAGRAMS * 95 / 100)) ] && [ "$intact" = "$n" ] && [ -n "$in_order" ]; echo $?) \
+        "$n of $DATAGRAMS received, $intact intact$in_order; $3: $(csum_errors "$3")"
+}
+
+# TCP on a connection the client opens: $MIB MiB of random data from SERVER back to CLIENT
+# (what a NAT must carry back to the inside); sha256 checked on both ends.
+tcp_back() { # CASE CLIENT SERVER
+    local name="$1: $MIB MiB by TCP $3->$2 on $2's connection" sent=/tmp/tcpb-$3$2 got=/tmp/tcpb-$3$2.got
+    local start end bytes server
+    head -c $((MIB * 1048576)) /dev/urandom >"$sent"
+    rm -f "$got"
+    ip netns exec "$3" timeout 120 nc.openbsd -l -N -n "$(addr "$3")" 5006 <"$sent" &
+    server=$!
+    sleep 0.3
+    start=$EPOCHREALTIME
+    ip netns exec "$2" timeout 120 nc.openbsd -n -w 20 "$(addr "$3")" 5006 </dev/null >"$got"
+    wait "$server"
+    end=$EPOCHREALTIME
+    bytes=$(wc -c <"$got")
+    echo "measure: $1 tcp $3->$2 $bytes bytes in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }') s"
+    result "$name" $([ "$bytes" = $((MIB * 1048576)) ] &&
+        [ "$(sha256sum <"$sent" | cut -c1-16)" = "$(sha256sum <"$got" | cut -c1-16)" ]; echo $?) \
+        "$bytes bytes; $2: $(csum_errors "$2")"
 }
 
 echo "phase hosts"
@@ -172,6 +196,7 @@ result "nat: installed through XenStore" $? "status $(xenstore-read "$home/0/sta
 n=$(pings a b)
 result "nat: ping a->b" $([ "$n" = 5 ]; echo $?) "$n of 5"
 tcp nat a b
+tcp_back nat a b
 udp nat a b
 ip netns exec b timeout 10 nc.openbsd -l -n -v "$(addr b)" 5004 >/dev/null 2>/tmp/nat-peer &
 sleep 0.3
