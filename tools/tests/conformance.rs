@@ -146,5 +146,5 @@ fn every_case_matches_click() {
 
 #[test]
 fn every_middlebox_case_matches_click() {
-    run_set("middlebox", 2);
+    run_set("middlebox", 3);
 }

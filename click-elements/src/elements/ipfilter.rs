@@ -274,11 +274,7 @@ fn unparse_proto(proto: i32) -> String {
 
 /// `TYPE PROTO WORD`, as in the messages about ambiguous words.
 fn unparse_word(ty: i32, proto: i32, word: &str) -> String {
-    let mut tn = if ty == TYPE_NONE {
-        String::new()
-    } else {
-        unparse_type(0, ty)
-    };
+    let mut tn = unparse_type(0, ty);
     let mut tr = unparse_proto(proto);
     if !tn.is_empty() {
         tn.push(' ');
