@@ -64,7 +64,7 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "click"))
         .collect();
     configs.sort();
-    assert_eq!(configs.len(), 6, "six benchmark configurations");
+    assert_eq!(configs.len(), 7, "seven benchmark configurations");
     const N: u64 = 20_000;
     for path in &configs {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
