@@ -1091,7 +1091,15 @@ impl<'a> Parser<'a> {
         let n = self.words.len();
         let (mut pos, first) = self.orexpr(pos);
         let mut parts = vec![first];
+        let depth = self.depth;
         while pos < n && self.word(pos) == "?" {
+            // Each '?' nests the rest of the chain one level deeper.
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                self.error(String::from("expression nested too deeply"));
+                pos = n;
+                break;
+            }
             let start = pos + 1;
             let (p, then) = self.expr(start);
             parts.push(then);
@@ -1104,7 +1112,7 @@ impl<'a> Parser<'a> {
             parts.push(other);
             pos = p;
         }
-        self.depth -= 1;
+        self.depth = depth - 1;
         (pos, ternary(parts.into_iter().flatten().collect()))
     }
 
@@ -1928,6 +1936,9 @@ mod tests {
         assert!(errors(&deep, 2).contains("nested too deeply"));
         let nots = format!("{}tcp, -", "not ".repeat(40));
         assert!(errors(&nots, 2).contains("nested too deeply"));
+        let chain = format!("{}udp, -", "tcp ? syn : ".repeat(40));
+        assert!(errors(&chain, 2).contains("nested too deeply"));
+        classifier(&format!("{}udp, -", "tcp ? syn : ".repeat(20)), 2);
         classifier(&format!("{}tcp{}, -", "(".repeat(20), ")".repeat(20)), 2);
     }
 
