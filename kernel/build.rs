@@ -1,4 +1,6 @@
-//! Links the guest binary with linker/clickos.ld when building for `x86_64-unknown-none`.
+//! Links the guest binary with linker/clickos.ld when building for `x86_64-unknown-none`, and
+//! embeds the configuration named by `CLICKOS_EMBEDDED_CONFIG` (a `.click` file) in the image
+//! as its boot configuration (`kernel/build-image.sh --config FILE`).
 
 use std::env;
 use std::path::PathBuf;
@@ -8,6 +10,7 @@ fn main() {
         PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
             .join("../linker/clickos.ld");
     println!("cargo:rerun-if-changed={}", script.display());
+    embed_config();
     if env::var("CARGO_CFG_TARGET_OS").as_deref() == Ok("none") {
         // A static executable linked at VIRT_BASE 0: Xen copies PT_LOAD segments and applies
         // no relocations, so the default static-pie output would be wrong.
@@ -17,4 +20,32 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=--undefined=_start");
         println!("cargo:rustc-link-arg-bins=--gc-sections");
     }
+}
+
+/// Writes `$OUT_DIR/embedded_config.rs`: the text of `CLICKOS_EMBEDDED_CONFIG`'s file and its
+/// name, or nothing.
+fn embed_config() {
+    println!("cargo:rerun-if-env-changed=CLICKOS_EMBEDDED_CONFIG");
+    let out =
+        PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_config.rs");
+    let code = match env::var("CLICKOS_EMBEDDED_CONFIG") {
+        Ok(path) if !path.is_empty() => {
+            let path = std::fs::canonicalize(&path)
+                .unwrap_or_else(|e| panic!("CLICKOS_EMBEDDED_CONFIG={path}: {e}"));
+            println!("cargo:rerun-if-changed={}", path.display());
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            format!(
+                "/// The configuration built into the image, and its file name.\n\
+                 pub const EMBEDDED_CONFIG: Option<(&str, &str)> = Some(({name:?}, include_str!({:?})));\n",
+                path.display().to_string()
+            )
+        }
+        _ => "/// The configuration built into the image, and its file name.\n\
+              pub const EMBEDDED_CONFIG: Option<(&str, &str)> = None;\n"
+            .to_string(),
+    };
+    std::fs::write(&out, code).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of clickos-rs: formatting, lints, host unit/integration tests, and the
-# guest's boot and network tests under a real Xen in QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on
-# a machine without the rig; tools/setup.sh installs it).
+# guest's boot, network, control-plane, service chain and traffic tests under a real Xen in
+# QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on a machine without the rig;
+# tools/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +25,7 @@ else
     ./tests/rig/control-tests.sh
     echo "== service chain test under Xen (tools/rig)"
     ./tests/rig/chain-tests.sh
+    echo "== TCP/UDP traffic through the guest under Xen (tools/rig)"
+    ./tests/rig/traffic-tests.sh
 fi
 echo "test: all passed"

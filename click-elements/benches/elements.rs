@@ -75,6 +75,7 @@ fn configured<E: Element>(mut element: E, config: &str, noutputs: usize, pool: &
         output_processing: &outputs,
         pool,
         limits: &click_elements::Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).expect("configures");
@@ -245,7 +246,7 @@ fn elements(c: &mut Criterion) {
             run(&mut queue, &echo, 0, n, |queue, _| {
                 let mut platform = Quiet;
                 let mut inputs = NoInputs;
-                let mut ctx = PullContext::new(&mut inputs, &mut platform);
+                let mut ctx = PullContext::new(&mut inputs, &mut platform, "e");
                 while let Some(p) = queue.pull(0, &mut ctx) {
                     black_box(p);
                 }

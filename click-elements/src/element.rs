@@ -11,6 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::Cell;
 use core::fmt;
+use core::time::Duration;
 
 use crate::args::Args;
 use crate::packet::{Packet, PacketPool, Timestamp};
@@ -169,12 +170,31 @@ pub trait PullInputs {
 pub struct PullContext<'a> {
     pub(crate) inputs: &'a mut dyn PullInputs,
     pub(crate) platform: &'a mut dyn Platform,
+    pub(crate) name: &'a str,
 }
 
 impl<'a> PullContext<'a> {
-    /// Makes a context (used by the router and by element tests).
-    pub fn new(inputs: &'a mut dyn PullInputs, platform: &'a mut dyn Platform) -> Self {
-        PullContext { inputs, platform }
+    /// Makes a context for element `name` (used by the router and by element tests).
+    pub fn new(
+        inputs: &'a mut dyn PullInputs,
+        platform: &'a mut dyn Platform,
+        name: &'a str,
+    ) -> Self {
+        PullContext {
+            inputs,
+            platform,
+            name,
+        }
+    }
+
+    /// The element's name.
+    pub fn element_name(&self) -> &'a str {
+        self.name
+    }
+
+    /// The current time.
+    pub fn now(&self) -> Timestamp {
+        self.platform.now()
     }
 
     /// Pulls one packet from input `port`.
@@ -248,28 +268,30 @@ pub struct ConfigureContext<'a> {
     pub pool: &'a PacketPool,
     /// What a configuration may ask for: elements check their sizes against it.
     pub limits: &'a crate::limits::Limits,
+    /// Every element of the router (name, class, configuration), for elements whose
+    /// configuration names another element (an `IPRewriter` input spec naming a
+    /// `RoundRobinIPMapper`); empty outside a router.
+    pub peers: &'a [crate::lang::FlatElement],
 }
 
-/// A Click element.
-///
-/// Port counts and processing use Click's notation: `port_count` is `"IN/OUT"` where each side is
-/// `n`, `n-m`, `n-` or `-` (and `=` on the output side for "as many as inputs"); `processing` is
-/// `"IN/OUT"` with one letter per port, `h` (push), `l` (pull) or `a` (agnostic), the last letter
-/// repeating for further ports.
+impl<'a> ConfigureContext<'a> {
+    /// The element called `name` as seen from this element: inside this element's compound
+    /// first (`a/b/rw` looks for `a/b/NAME`), then at the top level (Click's `cp_element`).
+    pub fn peer(&self, name: &str) -> Option<&'a crate::lang::FlatElement> {
+        let scoped = self
+            .name
+            .rfind('/')
+            .map(|slash| alloc::format!("{}/{name}", &self.name[..slash]));
+        scoped
+            .and_then(|full| self.peers.iter().find(|e| e.name == full))
+            .or_else(|| self.peers.iter().find(|e| e.name == name))
+    }
+}
+
+/// A Click element: what it does with packets. Its class (name, ports, processing) is
+/// declared once with [`ElementClass`](crate::class::ElementClass); elements that act on one
+/// packet at a time implement [`SimpleAction`](crate::action::SimpleAction) instead.
 pub trait Element {
-    /// The class name, e.g. `Classifier`.
-    fn class_name(&self) -> &'static str;
-
-    /// Allowed port counts, in Click notation (default `"1/1"`).
-    fn port_count(&self) -> &'static str {
-        "1/1"
-    }
-
-    /// Port processing, in Click notation (default `"a/a"`).
-    fn processing(&self) -> &'static str {
-        "a/a"
-    }
-
     /// Parses the configuration arguments. `args` follows Click's rules for positional and
     /// keyword arguments; the router reports leftover arguments.
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
@@ -307,6 +329,13 @@ pub trait Element {
         false
     }
 
+    /// The platform device this element receives from or transmits on (`FromDevice(N)`,
+    /// `ToDevice(N)`), so that a router naming a device the platform lacks is refused before it
+    /// runs ([`crate::Router::check_devices`]). `None` for every other element.
+    fn device(&self) -> Option<usize> {
+        None
+    }
+
     /// True for an element that decides when the driver stops (DriverManager): stop requests
     /// from sources are then left to it instead of stopping the driver at once.
     fn manages_driver(&self) -> bool {
@@ -317,6 +346,19 @@ pub trait Element {
     fn run_task(&mut self, ctx: &mut TaskContext<'_>) -> TaskStatus {
         let _ = ctx;
         TaskStatus::Done
+    }
+
+    /// When the element's timer first fires, after the router starts (Click's
+    /// `Timer::schedule_after` in `initialize`); `None`: the element has no timer.
+    fn timer_start(&self) -> Option<Duration> {
+        None
+    }
+
+    /// Runs when the element's timer fires (it may emit packets, like a task); returns how
+    /// long until it fires again, or `None` to stop it.
+    fn run_timer(&mut self, ctx: &mut TaskContext<'_>) -> Option<Duration> {
+        let _ = ctx;
+        None
     }
 
     /// The `config` handler: the configuration as the element understands it. `None` means the

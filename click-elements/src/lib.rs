@@ -7,7 +7,9 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod action;
 pub mod args;
+pub mod class;
 pub mod device;
 pub mod element;
 pub mod elements;

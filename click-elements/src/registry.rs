@@ -1,17 +1,16 @@
-//! The element class registry: maps class names to constructors.
+//! The element class registry: the classes a router can instantiate, by name, each with the
+//! declarations of its [`ElementClass`](crate::class::ElementClass).
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 
+use crate::class::{ClassInfo, ElementClass};
 use crate::element::Element;
-
-/// Makes a fresh, unconfigured element.
-pub type Constructor = fn() -> Box<dyn Element>;
 
 /// A set of element classes the router can instantiate.
 #[derive(Clone, Default)]
 pub struct Registry {
-    classes: BTreeMap<&'static str, Constructor>,
+    classes: BTreeMap<&'static str, ClassInfo>,
 }
 
 impl Registry {
@@ -28,9 +27,14 @@ impl Registry {
         registry
     }
 
-    /// Adds (or replaces) a class.
-    pub fn register(&mut self, name: &'static str, constructor: Constructor) {
-        self.classes.insert(name, constructor);
+    /// Adds (or replaces) class `E` under its declared name.
+    pub fn add<E: ElementClass>(&mut self) {
+        self.insert(ClassInfo::of::<E>());
+    }
+
+    /// Adds (or replaces) a class from its declarations.
+    pub fn insert(&mut self, info: ClassInfo) {
+        self.classes.insert(info.name, info);
     }
 
     /// True when `name` is a known class.
@@ -38,13 +42,23 @@ impl Registry {
         self.classes.contains_key(name)
     }
 
+    /// The declarations of class `name`.
+    pub fn class(&self, name: &str) -> Option<&ClassInfo> {
+        self.classes.get(name)
+    }
+
     /// Makes an element of class `name`.
     pub fn create(&self, name: &str) -> Option<Box<dyn Element>> {
-        self.classes.get(name).map(|make| make())
+        self.classes.get(name).map(|info| (info.make)())
     }
 
     /// The names of all classes, sorted.
     pub fn class_names(&self) -> impl Iterator<Item = &'static str> + '_ {
         self.classes.keys().copied()
+    }
+
+    /// The declarations of all classes, sorted by name.
+    pub fn classes(&self) -> impl Iterator<Item = &ClassInfo> + '_ {
+        self.classes.values()
     }
 }

@@ -9,6 +9,7 @@ use alloc::vec::Vec;
 use core::cell::{Cell, RefCell};
 
 use crate::args::Args;
+use crate::class::ClassInfo;
 use crate::element::{
     Batch, ConfigureContext, Element, Platform, Processing, PullContext, PullInputs, PushContext,
     RouterControl, TaskContext, TaskStatus,
@@ -22,76 +23,10 @@ use crate::registry::Registry;
 /// Packets each output batch has room for from the start: a default burst.
 const SCRATCH_BATCH_CAPACITY: usize = crate::element::DEFAULT_BURST;
 
-/// A parsed `port_count` range for one side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct PortRange {
-    min: usize,
-    max: usize,
-}
-
-/// Parses one side of a Click port count (`n`, `n-m`, `n-`, `-`).
-fn parse_range(s: &str) -> Option<PortRange> {
-    if s == "-" {
-        return Some(PortRange {
-            min: 0,
-            max: usize::MAX,
-        });
-    }
-    match s.split_once('-') {
-        Some((lo, "")) => Some(PortRange {
-            min: lo.parse().ok()?,
-            max: usize::MAX,
-        }),
-        Some((lo, hi)) => Some(PortRange {
-            min: lo.parse().ok()?,
-            max: hi.parse().ok()?,
-        }),
-        None => {
-            let n = s.parse().ok()?;
-            Some(PortRange { min: n, max: n })
-        }
-    }
-}
-
-/// Resolves an element's port counts from its spec and the highest ports used.
-fn resolve_ports(spec: &str, used_in: usize, used_out: usize) -> (usize, usize) {
-    let (ins, outs) = spec.split_once('/').unwrap_or((spec, spec));
-    let clamp = |r: Option<PortRange>, used: usize| match r {
-        Some(r) => used.clamp(r.min, r.max),
-        None => used,
-    };
-    let nin = clamp(parse_range(ins), used_in);
-    let nout = if outs == "=" {
-        nin
-    } else {
-        clamp(parse_range(outs), used_out)
-    };
-    (nin, nout)
-}
-
-/// Expands one side of a processing spec (`"h"`, `"ah"`, `""`) to `n` ports.
-fn processing_vector(spec: &str, n: usize) -> Vec<Processing> {
-    let code = |c: char| match c {
-        'h' => Processing::Push,
-        'l' => Processing::Pull,
-        _ => Processing::Agnostic,
-    };
-    let letters: Vec<Processing> = spec.chars().map(code).collect();
-    (0..n)
-        .map(|i| {
-            letters
-                .get(i)
-                .or(letters.last())
-                .copied()
-                .unwrap_or(Processing::Agnostic)
-        })
-        .collect()
-}
-
 /// One element of a running router.
 struct Slot {
     name: String,
-    class: &'static str,
+    info: ClassInfo,
     config: String,
     location: Option<crate::error::Location>,
     element: RefCell<Box<dyn Element>>,
@@ -105,6 +40,8 @@ struct Slot {
     scratch: RefCell<Vec<Batch>>,
     /// The element's outputs are being forwarded: a push into it now would re-enter it.
     forwarding: Cell<bool>,
+    /// When the element's timer fires next (elements with a timer only).
+    timer_due: Cell<Option<Timestamp>>,
 }
 
 /// A configured, initialized Click router.
@@ -113,6 +50,10 @@ pub struct Router {
     slots: Vec<Slot>,
     connections: Vec<FlatConnection>,
     tasks: Vec<usize>,
+    /// Elements with a timer.
+    timers: Vec<usize>,
+    /// The timers were started (they start at the first round, when the clock is known).
+    timers_started: Cell<bool>,
     stop_requests: Cell<usize>,
     stopped: Cell<bool>,
     managed: bool,
@@ -164,16 +105,17 @@ impl Router {
             if let Err(message) = monitor.checkpoint() {
                 return Err(Diagnostics(vec![diag(Some(fe.location), message)]));
             }
-            let Some(element) = registry.create(&fe.class) else {
+            let Some(info) = registry.class(&fe.class) else {
                 errors.push(diag(
                     Some(fe.location),
                     format!("unknown element class '{}'", fe.class),
                 ));
                 continue;
             };
+            let element = (info.make)();
             slots.push(Slot {
                 name: fe.name.clone(),
-                class: element.class_name(),
+                info: *info,
                 config: fe.config.clone(),
                 location: Some(fe.location),
                 element: RefCell::new(element),
@@ -183,12 +125,13 @@ impl Router {
                 pull_from: Vec::new(),
                 scratch: RefCell::new(Vec::new()),
                 forwarding: Cell::new(false),
+                timer_due: Cell::new(None),
             });
         }
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
         }
-        let describe = |s: &Slot| format!("{} :: {}", s.name, s.class);
+        let describe = |s: &Slot| format!("{} :: {}", s.name, s.info.name);
 
         // Port counts, then connections within range.
         let mut used = vec![(0usize, 0usize); slots.len()];
@@ -209,11 +152,9 @@ impl Router {
             used[c.from].1 = used[c.from].1.max(c.from_port + 1);
         }
         for (slot, &(ui, uo)) in slots.iter_mut().zip(&used) {
-            let el = slot.element.borrow();
-            let (nin, nout) = resolve_ports(el.port_count(), ui, uo);
-            let (pin, pout) = el.processing().split_once('/').unwrap_or(("a", "a"));
-            slot.inputs = processing_vector(pin, nin);
-            slot.outputs = processing_vector(pout, nout);
+            let (nin, nout) = slot.info.ports.resolve(ui, uo);
+            slot.inputs = slot.info.processing.inputs(nin);
+            slot.outputs = slot.info.processing.outputs(nout);
         }
         let mut connections = Vec::new();
         for c in &flat.connections {
@@ -285,6 +226,7 @@ impl Router {
                 output_processing: &slot.outputs,
                 pool: &pool,
                 limits,
+                peers: &flat.elements,
             };
             let mut args = Args::parse(&slot.config);
             let el = slot.element.get_mut();
@@ -295,7 +237,7 @@ impl Router {
                     format!(
                         "While configuring '{} :: {}': {}",
                         slot.name,
-                        slot.class,
+                        slot.info.name,
                         e.replace('\n', "; ")
                     ),
                 ));
@@ -308,7 +250,7 @@ impl Router {
                         slot.location,
                         format!(
                             "While initializing '{} :: {}': {}",
-                            slot.name, slot.class, e
+                            slot.name, slot.info.name, e
                         ),
                     ));
                 }
@@ -321,6 +263,9 @@ impl Router {
         let tasks = (0..slots.len())
             .filter(|&i| slots[i].element.borrow().has_task())
             .collect();
+        let timers = (0..slots.len())
+            .filter(|&i| slots[i].element.borrow().timer_start().is_some())
+            .collect();
         let managed = slots.iter().any(|s| s.element.borrow().manages_driver());
         let pending = RefCell::new(Vec::with_capacity(slots.len()));
         Ok(Router {
@@ -328,6 +273,8 @@ impl Router {
             slots,
             connections,
             tasks,
+            timers,
+            timers_started: Cell::new(false),
             stop_requests: Cell::new(0),
             stopped: Cell::new(false),
             managed,
@@ -366,6 +313,37 @@ impl Router {
     /// True once the driver was asked to stop.
     pub fn is_stopped(&self) -> bool {
         self.stopped.get()
+    }
+
+    /// Checks every element bound to a platform device ([`Element::device`]) against the
+    /// platform: `check(n)` says why device `n` cannot be used (it does not exist, it failed),
+    /// and each refusal becomes a diagnostic at the element's `file:line:col`. Call it before
+    /// the router replaces a running one: elements only meet the platform when they run.
+    pub fn check_devices(
+        &self,
+        check: &dyn Fn(usize) -> Result<(), String>,
+    ) -> Result<(), Diagnostics> {
+        let errors: Vec<Diagnostic> = self
+            .slots
+            .iter()
+            .filter_map(|slot| {
+                let n = slot.element.borrow().device()?;
+                let why = check(n).err()?;
+                Some(Diagnostic {
+                    file: self.file.clone(),
+                    location: slot.location,
+                    message: format!(
+                        "While initializing '{} :: {}': {why}",
+                        slot.name, slot.info.name
+                    ),
+                })
+            })
+            .collect();
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Diagnostics(errors))
+        }
     }
 
     /// Packets dropped because a push cycle re-entered an element.
@@ -464,14 +442,14 @@ impl Router {
         let slot = &self.slots[idx];
         let mut element = slot.element.try_borrow_mut().ok()?;
         let mut inputs = RouterInputs { router: self, idx };
-        let mut ctx = PullContext::new(&mut inputs, platform);
+        let mut ctx = PullContext::new(&mut inputs, platform, &slot.name);
         element.pull(port, &mut ctx)
     }
 
-    /// Runs every task once; returns true if any made progress.
+    /// Runs every task once, and the timers that are due; returns what the round achieved.
     pub fn run_tasks_once(&self, platform: &mut dyn Platform) -> RoundStatus {
         let mut status = RoundStatus {
-            worked: false,
+            worked: !self.timers.is_empty() && self.run_timers(platform),
             all_done: true,
         };
         for &idx in &self.tasks {
@@ -491,17 +469,25 @@ impl Router {
     }
 
     fn run_task(&self, idx: usize, platform: &mut dyn Platform) -> TaskStatus {
+        self.clock.set(None);
+        self.with_task_context(idx, platform, |element, ctx| element.run_task(ctx))
+            .unwrap_or(TaskStatus::Idle)
+    }
+
+    /// Runs `work` on element `idx` with a task context, then forwards what it emitted;
+    /// `None` when the element is busy.
+    fn with_task_context<R>(
+        &self,
+        idx: usize,
+        platform: &mut dyn Platform,
+        work: impl FnOnce(&mut dyn Element, &mut TaskContext<'_>) -> R,
+    ) -> Option<R> {
         let slot = &self.slots[idx];
-        let Ok(mut element) = slot.element.try_borrow_mut() else {
-            return TaskStatus::Idle;
-        };
-        let Ok(mut outs) = slot.scratch.try_borrow_mut() else {
-            return TaskStatus::Idle;
-        };
+        let mut element = slot.element.try_borrow_mut().ok()?;
+        let mut outs = slot.scratch.try_borrow_mut().ok()?;
         let mut inputs = RouterInputs { router: self, idx };
         let mut control = Control { router: self };
-        self.clock.set(None);
-        let status = {
+        let result = {
             let mut push = PushContext::new(&mut outs, platform, &slot.name);
             push.clock = Some(&self.clock);
             let mut ctx = TaskContext {
@@ -509,13 +495,51 @@ impl Router {
                 inputs: &mut inputs,
                 router: &mut control,
             };
-            element.run_task(&mut ctx)
+            work(element.as_mut(), &mut ctx)
         };
         drop(element);
         drop(outs);
         slot.forwarding.set(true);
         self.forward_from(idx, platform);
-        status
+        Some(result)
+    }
+
+    /// Fires the timers that are due (starting them all at the first call); returns whether
+    /// any fired.
+    fn run_timers(&self, platform: &mut dyn Platform) -> bool {
+        let now = platform.now();
+        if !self.timers_started.replace(true) {
+            for &idx in &self.timers {
+                let slot = &self.slots[idx];
+                let start = slot.element.borrow().timer_start();
+                slot.timer_due.set(start.map(|d| now.after(d)));
+            }
+        }
+        let mut fired = false;
+        for &idx in &self.timers {
+            let slot = &self.slots[idx];
+            if slot.timer_due.get().is_none_or(|due| due > now) {
+                continue;
+            }
+            self.clock.set(Some(now));
+            let next = self
+                .with_task_context(idx, platform, |element, ctx| element.run_timer(ctx))
+                .flatten();
+            slot.timer_due.set(next.map(|d| now.after(d)));
+            fired = true;
+        }
+        fired
+    }
+
+    /// When the next timer is due, if any is scheduled (a guest sleeps until then).
+    pub fn next_timer(&self) -> Option<Timestamp> {
+        if !self.timers_started.get() {
+            return (!self.timers.is_empty()).then(Timestamp::default);
+        }
+        self.timers
+            .iter()
+            .filter_map(|&idx| self.slots[idx].timer_due.get())
+            .min()
     }
 
     /// Runs tasks until the driver is stopped or no task can ever work again. `idle` is
@@ -549,7 +573,7 @@ impl Router {
             .map_err(|_| format!("element '{element}' is busy"))?;
         match handler {
             "name" => Ok(slot.name.clone()),
-            "class" => Ok(slot.class.to_string()),
+            "class" => Ok(slot.info.name.to_string()),
             "config" => Ok(el.config_string().unwrap_or_else(|| slot.config.clone())),
             "ports" => Ok(self.ports_description(idx)),
             "handlers" => {
@@ -615,9 +639,12 @@ impl Router {
             let el = slot.element.borrow();
             let config = el.config_string().unwrap_or_else(|| slot.config.clone());
             if config.is_empty() {
-                out.push_str(&format!("{} :: {};\n", slot.name, slot.class));
+                out.push_str(&format!("{} :: {};\n", slot.name, slot.info.name));
             } else {
-                out.push_str(&format!("{} :: {}({});\n", slot.name, slot.class, config));
+                out.push_str(&format!(
+                    "{} :: {}({});\n",
+                    slot.name, slot.info.name, config
+                ));
             }
         }
         out.push('\n');
@@ -746,7 +773,7 @@ fn check_push_pull(
                         format!(
                             "agnostic '{} :: {}' in mixed context: {} input {}, {} output {}",
                             slots[f].name,
-                            slots[f].class,
+                            slots[f].info.name,
                             b.name(),
                             tp,
                             a.name(),
@@ -756,11 +783,11 @@ fn check_push_pull(
                         format!(
                             "'{} :: {}' {} output {} connected to '{} :: {}' {} input {}",
                             slots[f].name,
-                            slots[f].class,
+                            slots[f].info.name,
                             a.name(),
                             fp,
                             slots[t].name,
-                            slots[t].class,
+                            slots[t].info.name,
                             b.name(),
                             tp
                         )
@@ -835,7 +862,7 @@ fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic
                             location: slots[node].location,
                             message: format!(
                                 "'{} :: {}' pulls through a chain of more than the limit of {max} elements",
-                                slots[node].name, slots[node].class
+                                slots[node].name, slots[node].info.name
                             ),
                         });
                     }
@@ -869,14 +896,14 @@ fn check_completeness(
             if n == 0 {
                 report(
                     s,
-                    format!("'{} :: {}' output {} unused", s.name, s.class, port),
+                    format!("'{} :: {}' output {} unused", s.name, s.info.name, port),
                 );
             } else if n > 1 && *p == Processing::Push {
                 report(
                     s,
                     format!(
                         "illegal reuse of '{} :: {}' push output {}",
-                        s.name, s.class, port
+                        s.name, s.info.name, port
                     ),
                 );
             }
@@ -889,14 +916,14 @@ fn check_completeness(
             if n == 0 {
                 report(
                     s,
-                    format!("'{} :: {}' input {} unused", s.name, s.class, port),
+                    format!("'{} :: {}' input {} unused", s.name, s.info.name, port),
                 );
             } else if n > 1 && *p == Processing::Pull {
                 report(
                     s,
                     format!(
                         "illegal reuse of '{} :: {}' pull input {}",
-                        s.name, s.class, port
+                        s.name, s.info.name, port
                     ),
                 );
             }
@@ -908,26 +935,6 @@ fn check_completeness(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn port_ranges() {
-        assert_eq!(resolve_ports("1/1", 0, 0), (1, 1));
-        assert_eq!(resolve_ports("1/-", 1, 4), (1, 4));
-        assert_eq!(resolve_ports("1/1-2", 1, 5), (1, 2));
-        assert_eq!(resolve_ports("-/=", 3, 0), (3, 3));
-        assert_eq!(resolve_ports("1/=", 3, 0), (1, 1));
-        assert_eq!(resolve_ports("-/-", 0, 0), (0, 0));
-        assert_eq!(resolve_ports("0/1", 2, 1), (0, 1));
-    }
-
-    #[test]
-    fn processing_letters_repeat() {
-        assert_eq!(
-            processing_vector("ah", 3),
-            vec![Processing::Agnostic, Processing::Push, Processing::Push]
-        );
-        assert_eq!(processing_vector("", 1), vec![Processing::Agnostic]);
-    }
 
     use crate::build_router;
 
@@ -954,6 +961,31 @@ mod tests {
             Ok(_) => Vec::new(),
             Err(d) => d.0.into_iter().map(|d| alloc::format!("{d}")).collect(),
         }
+    }
+
+    #[test]
+    fn devices_the_platform_lacks_are_reported_where_they_are_named() {
+        let src = "FromDevice(0) -> ToDevice(1);\n  FromDevice(2) -> Discard;\nIdle -> ToDevice(3)";
+        let router = build(src).expect("builds without a platform");
+        let check = |n: usize| {
+            if n < 2 {
+                Ok(())
+            } else {
+                Err(alloc::format!("no device {n}"))
+            }
+        };
+        let m: Vec<String> = match router.check_devices(&check) {
+            Ok(()) => Vec::new(),
+            Err(d) => d.0.iter().map(|d| alloc::format!("{d}")).collect(),
+        };
+        assert_eq!(
+            m,
+            vec![
+                "r.click:2:3: While initializing 'FromDevice@3 :: FromDevice': no device 2",
+                "r.click:3:9: While initializing 'ToDevice@6 :: ToDevice': no device 3",
+            ]
+        );
+        assert_eq!(router.check_devices(&|_| Ok(())), Ok(()));
     }
 
     #[test]
@@ -1026,5 +1058,35 @@ mod tests {
         r.run(&mut p, |_| false);
         assert_eq!(r.read_handler("d", "count").as_deref(), Ok("3"));
         assert_eq!(r.read_handler("q", "length").as_deref(), Ok("0"));
+    }
+
+    #[test]
+    fn timers_fire_when_due_and_expire_arp_entries() {
+        use crate::elements::testing::{arp_request, dump_packet, TestPlatform, SERVER_IP};
+        let r = build(
+            "Idle -> [0]q :: ARPQuerier(10.10.0.3, 00:15:17:15:5d:75, TIMEOUT 2); \
+             Idle -> [1]q; q -> Discard;",
+        )
+        .unwrap();
+        let mut p = TestPlatform {
+            now: Timestamp { sec: 100, nsec: 0 },
+            ..TestPlatform::default()
+        };
+        // The first round starts the timer (due after TIMEOUT); nothing is due yet.
+        assert!(!r.run_tasks_once(&mut p).worked);
+        assert_eq!(r.next_timer(), Some(Timestamp { sec: 102, nsec: 0 }));
+        let mut reply = arp_request(SERVER_IP);
+        reply[21] = 2;
+        let q = r.find("q").unwrap();
+        r.push_batch(q, 1, &mut vec![dump_packet(&reply)], &mut p);
+        assert!(r.read_handler("q", "table").unwrap().contains("10.10.0.1"));
+        p.now = Timestamp { sec: 101, nsec: 0 };
+        assert!(!r.run_tasks_once(&mut p).worked);
+        // At 103 s the entry (learnt at 100 s, 2 s timeout) has expired: the timer drops it
+        // and comes back TIMEOUT later.
+        p.now = Timestamp { sec: 103, nsec: 0 };
+        assert!(r.run_tasks_once(&mut p).worked);
+        assert!(!r.read_handler("q", "table").unwrap().contains("10.10.0.1"));
+        assert_eq!(r.next_timer(), Some(Timestamp { sec: 105, nsec: 0 }));
     }
 }

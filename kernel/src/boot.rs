@@ -32,8 +32,10 @@ impl core::fmt::Display for Millis {
     }
 }
 
+include!(concat!(env!("OUT_DIR"), "/embedded_config.rs"));
+
 /// The configuration to run at boot: the boot module (xl `ramdisk=`) if there is one, else
-/// `click=` on the command line.
+/// `click=` on the command line, else the one built into the image (`build-image.sh --config`).
 fn boot_config(si: &StartInfo, opts: &Options<'_>) -> Option<net::guest::BootConfig> {
     if let Some(module) = mm::boot_module(si) {
         match core::str::from_utf8(module) {
@@ -46,9 +48,15 @@ fn boot_config(si: &StartInfo, opts: &Options<'_>) -> Option<net::guest::BootCon
             Err(e) => error!("the boot module is not a text configuration: {e}"),
         }
     }
-    opts.click.map(|text| net::guest::BootConfig {
+    if let Some(text) = opts.click {
+        return Some(net::guest::BootConfig {
+            text: String::from(text),
+            origin: "command line",
+        });
+    }
+    EMBEDDED_CONFIG.map(|(name, text)| net::guest::BootConfig {
         text: String::from(text),
-        origin: "command line",
+        origin: name,
     })
 }
 

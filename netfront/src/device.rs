@@ -8,11 +8,11 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 
 use crate::platform::{EventChannel, GrantTable, Store, TxnId};
-use crate::shared::{FrontRing, SharedPage};
+use crate::shared::{FrontRing, ProducerError, RingEntry, SharedPage};
 use crate::wire::{
     DomId, GrantRef, Port, RxRequest, RxResponse, TxRequest, TxResponse, XenbusState,
-    NETIF_RSP_DROPPED, NETIF_RSP_ERROR, NETIF_RSP_OKAY, NETRXF_EXTRA_INFO, NETRXF_MORE_DATA,
-    PAGE_SIZE, RX_RING_SIZE, TX_RING_SIZE,
+    NETIF_RSP_DROPPED, NETIF_RSP_ERROR, NETIF_RSP_OKAY, NETRXF_CSUM_BLANK, NETRXF_EXTRA_INFO,
+    NETRXF_MORE_DATA, PAGE_SIZE, RX_RING_SIZE, TX_RING_SIZE,
 };
 use crate::xenbus::{self, ConnectKeys};
 use crate::Error;
@@ -61,8 +61,15 @@ pub struct Stats {
     pub rx_bad_id: u64,
     /// Receive responses with a length under [`MIN_FRAME`] or past the end of the page.
     pub rx_bad_length: u64,
-    /// Receive slots of multi-slot packets or extra-info descriptors (not negotiated).
+    /// Receive slots of extra-info descriptors (not negotiated).
     pub rx_unsupported: u64,
+    /// Frames spanning several receive slots (`NETRXF_more_data`; scatter-gather is not
+    /// negotiated): dropped whole, every slot of the chain returned to the ring.
+    pub rx_multislot: u64,
+    /// Frames flagged `NETRXF_csum_blank`: their TCP/UDP checksum is partial although the
+    /// frontend asked for complete ones (`feature-no-csum-offload`). A backend bug; forwarded
+    /// unchanged they would carry a wrong checksum, so they are dropped.
+    pub rx_csum_blank: u64,
     /// Frames queued for transmission.
     pub tx_packets: u64,
     /// Bytes in those frames.
@@ -81,9 +88,13 @@ pub struct Stats {
     /// Times the backend published more responses than there were requests (the device is
     /// then broken).
     pub ring_overflows: u64,
+    /// Times the backend moved a response producer back behind one already seen (the
+    /// device is then broken).
+    pub ring_rewinds: u64,
     /// Notifications sent to the backend.
     pub notifications: u64,
-    /// Pages kept for ever because the backend would not let go of their grant.
+    /// Pages kept for ever because the backend would not let go of their grant (ending it
+    /// failed): never freed, never granted again.
     pub leaked_pages: u64,
 }
 
@@ -154,9 +165,11 @@ impl RxBuffer {
         self.id
     }
 
-    /// The page holding the frame.
-    pub fn page(&self) -> &SharedPage {
-        &self.page
+    /// The address of the page holding the frame. The page itself is not handed out: the
+    /// guest only reads a receive page, so when it goes back to the ring it holds nothing
+    /// but zeros and what the backend wrote there itself.
+    pub fn page_addr(&self) -> usize {
+        self.page.addr()
     }
 }
 
@@ -461,40 +474,73 @@ impl<E: EventChannel> Netfront<E> {
         self.stats.notifications += 1;
     }
 
-    /// Responses the backend published on a ring with `unanswered` published requests, or
-    /// `None` (and the device marked broken) when it claims more.
-    fn available(&mut self, published: u32, unanswered: u32) -> Option<u32> {
-        if published > unanswered {
-            self.stats.ring_overflows += 1;
-            self.state = DeviceState::Broken;
-            return None;
+    /// Reads and checks the response producer of `ring`: how many responses can be taken,
+    /// or `None` (counted, and the device marked broken) when the backend claims more
+    /// responses than requests or moved the producer back.
+    fn available<Req: RingEntry, Rsp: RingEntry>(
+        ring: &mut FrontRing<Req, Rsp>,
+        stats: &mut Stats,
+        state: &mut DeviceState,
+    ) -> Option<u32> {
+        match ring.check_responses() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                match e {
+                    ProducerError::Overrun => stats.ring_overflows += 1,
+                    ProducerError::Rewound => stats.ring_rewinds += 1,
+                }
+                *state = DeviceState::Broken;
+                None
+            }
         }
-        Some(published)
     }
 
     /// Posts every receive page that came back since the last call.
     fn refill(&mut self) {
         let mut ids = self.rx_home.take();
+        #[cfg(debug_assertions)]
+        self.assert_not_posted(&ids);
         for id in ids.drain(..) {
             let Some(granted) = self.rx_pages.get(usize::from(id)) else {
                 continue;
             };
             let slot = (self.rx.req_prod_pvt() as usize) % RX_RING_SIZE;
-            if self.rx.put_request(RxRequest {
+            let posted = self.rx.put_request(RxRequest {
                 id,
                 pad: 0,
                 gref: granted.gref,
-            }) {
+            });
+            // A page is posted, lent or home, and there are no more pages than slots.
+            debug_assert!(posted, "receive ring full while page {id} came home");
+            if posted {
                 self.rx_slot[slot] = id;
             }
         }
         self.rx_home.set(ids);
     }
 
+    /// Debug builds (tests, fuzzing): a page that came home is neither on the ring nor home
+    /// twice, so no page is ever posted (freed) twice.
+    #[cfg(debug_assertions)]
+    fn assert_not_posted(&self, ids: &[u16]) {
+        let mut seen = vec![false; self.rx_pages.len()];
+        for k in 0..self.rx.outstanding() {
+            let slot = self.rx.rsp_cons().wrapping_add(k) as usize % RX_RING_SIZE;
+            seen[usize::from(self.rx_slot[slot])] = true;
+        }
+        for &id in ids {
+            let seen = &mut seen[usize::from(id)];
+            assert!(!*seen, "receive page {id} returned twice");
+            *seen = true;
+        }
+    }
+
     /// Receives up to `max` frames, appending them to `out`; returns how many were appended.
     /// With `max` 0 it only posts the pages that came back.
     ///
-    /// Consumes the backend's responses in one pass, posts the pages that came back, and
+    /// Consumes at most `max` of the backend's responses (good or bad), and never more than
+    /// the requests posted when the call began, however fast the backend publishes: the
+    /// caller gets control back after bounded work. Then posts the pages that came back and
     /// notifies the backend once, if it asked. Bad responses are dropped and counted in
     /// [`Stats`]; their pages go straight back to the ring.
     pub fn receive(&mut self, out: &mut Vec<RxBuffer>, max: usize) -> usize {
@@ -503,18 +549,18 @@ impl<E: EventChannel> Netfront<E> {
         }
         self.refill();
         let mut got = 0;
-        while got < max {
-            let published = self.rx.unconsumed_responses();
-            let Some(available) = self.available(published, self.rx.unanswered()) else {
+        let mut consumed = 0;
+        while consumed < max {
+            let Some(available) = Self::available(&mut self.rx, &mut self.stats, &mut self.state)
+            else {
                 break;
             };
             if available == 0 {
                 break;
             }
-            for _ in 0..available {
-                if got == max {
-                    break;
-                }
+            let n = (max - consumed).min(available as usize);
+            consumed += n;
+            for _ in 0..n {
                 if let Some(buffer) = self.take_rx_response() {
                     self.stats.rx_packets += 1;
                     self.stats.rx_bytes += buffer.len() as u64;
@@ -522,6 +568,9 @@ impl<E: EventChannel> Netfront<E> {
                     got += 1;
                 }
             }
+        }
+        if self.state != DeviceState::Connected {
+            return got;
         }
         self.refill();
         if self.rx.push_requests_and_check_notify() {
@@ -534,7 +583,7 @@ impl<E: EventChannel> Netfront<E> {
     fn take_rx_response(&mut self) -> Option<RxBuffer> {
         let slot = (self.rx.rsp_cons() as usize) % RX_RING_SIZE;
         let id = self.rx_slot[slot];
-        let rsp: RxResponse = self.rx.take_response();
+        let rsp: RxResponse = self.rx.take_response()?;
         let page = &self.rx_pages[usize::from(id)];
 
         if self.rx_skip.extra {
@@ -551,8 +600,15 @@ impl<E: EventChannel> Netfront<E> {
             extra: rsp.flags & NETRXF_EXTRA_INFO != 0,
             fragment: rsp.flags & NETRXF_MORE_DATA != 0,
         };
+        if fragment {
+            // A later slot of a chain, counted with the chain's first slot.
+            give_back(&self.rx_home, id);
+            return None;
+        }
         let len = usize::try_from(rsp.status).ok();
-        let bad = if fragment || self.rx_skip.extra || self.rx_skip.fragment {
+        let bad = if self.rx_skip.fragment {
+            Some(&mut self.stats.rx_multislot)
+        } else if self.rx_skip.extra {
             Some(&mut self.stats.rx_unsupported)
         } else if rsp.id != id {
             Some(&mut self.stats.rx_bad_id)
@@ -561,6 +617,8 @@ impl<E: EventChannel> Netfront<E> {
         } else if len.is_none_or(|len| len < MIN_FRAME || usize::from(rsp.offset) + len > PAGE_SIZE)
         {
             Some(&mut self.stats.rx_bad_length)
+        } else if rsp.flags & NETRXF_CSUM_BLANK != 0 {
+            Some(&mut self.stats.rx_csum_blank)
         } else {
             None
         };
@@ -579,14 +637,13 @@ impl<E: EventChannel> Netfront<E> {
         })
     }
 
-    /// Consumes the backend's transmit responses, freeing the buffers they name.
+    /// Consumes the backend's transmit responses, freeing the buffers they name: at most
+    /// one per request published, however many the backend claims.
     fn reclaim_tx(&mut self) {
-        let published = self.tx.unconsumed_responses();
-        let Some(available) = self.available(published, self.tx.unanswered()) else {
+        if Self::available(&mut self.tx, &mut self.stats, &mut self.state).is_none() {
             return;
-        };
-        for _ in 0..available {
-            let rsp = self.tx.take_response();
+        }
+        while let Some(rsp) = self.tx.take_response() {
             let id = usize::from(rsp.id);
             if !self.tx_in_flight.get(id).copied().unwrap_or(false) {
                 self.stats.tx_bad_id += 1;
@@ -611,6 +668,12 @@ impl<E: EventChannel> Netfront<E> {
                 }
             }
         }
+        // Every transmit buffer is free or in flight, never both, never freed twice.
+        debug_assert_eq!(
+            self.tx_free.len() + self.tx_in_flight.iter().filter(|&&f| f).count(),
+            self.tx_in_flight.len(),
+            "a transmit buffer freed twice or lost"
+        );
     }
 
     /// Transmits frames from `frames` while there is room, copying each into a granted

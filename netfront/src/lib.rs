@@ -17,9 +17,21 @@
 //!   buffer;
 //! - responses are consumed in bursts, and the backend is notified once per burst, only
 //!   when its event index asks for it;
-//! - every id, offset, status and length the backend returns is checked; a bad response is
-//!   dropped and counted in [`Stats`], and a backend that publishes more responses than
-//!   requests marks the device [`DeviceState::Broken`].
+//! - the frontend asks for complete checksums (`feature-no-csum-offload`) and negotiates
+//!   neither scatter-gather nor GSO, so a frame is one slot with a valid checksum and can be
+//!   forwarded as it is; a frame still flagged `NETRXF_csum_blank`, or spanning several slots,
+//!   is dropped and counted in [`Stats`];
+//! - the backend is not trusted: every response is copied out of the shared ring once (one
+//!   volatile read) and only that copy is checked and used; every id, offset, status and
+//!   length is checked, and a bad response is dropped and counted in [`Stats`]; a response
+//!   producer that claims more responses than requests, or goes back, marks the device
+//!   [`DeviceState::Broken`];
+//! - work per call is bounded whatever the backend publishes: [`Netfront::receive`] takes
+//!   at most `max` responses and transmit completion at most one per request;
+//! - pages are zeroed before they are granted, and the guest never writes a receive page,
+//!   so the backend sees nothing of the guest's memory but the frames sent to it; a page
+//!   whose grant cannot be ended (the backend still maps it) is leaked and counted, never
+//!   freed or reused.
 //!
 //! `unsafe` code is confined to [`shared`] (the crate denies it everywhere else).
 #![no_std]

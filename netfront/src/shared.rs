@@ -23,6 +23,15 @@ use crate::wire::{
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct OutOfPage;
 
+/// What is wrong with a response producer index the backend published.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProducerError {
+    /// It claims more responses than requests were published.
+    Overrun,
+    /// It went back behind a producer index already seen (responses taken back).
+    Rewound,
+}
+
 struct PageAlloc {
     ptr: NonNull<u8>,
 }
@@ -79,6 +88,12 @@ impl SharedPage {
     /// Whether two handles name the same page.
     pub fn same_page(&self, other: &SharedPage) -> bool {
         Rc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// How many handles to the page exist, leaked ones included (the page is freed when the
+    /// count would drop to zero).
+    pub fn handles(&self) -> usize {
+        Rc::strong_count(&self.inner)
     }
 
     fn check(offset: usize, len: usize) -> Result<(), OutOfPage> {
@@ -195,6 +210,9 @@ pub struct FrontRing<Req, Rsp> {
     /// backend).
     req_prod_pushed: u32,
     rsp_cons: u32,
+    /// The backend's response producer as last read and checked: responses up to it may be
+    /// taken, and it never moves back.
+    rsp_prod_checked: u32,
     _entries: PhantomData<(Req, Rsp)>,
 }
 
@@ -225,6 +243,7 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
             req_prod_pvt: start,
             req_prod_pushed: start,
             rsp_cons: start,
+            rsp_prod_checked: start,
             _entries: PhantomData,
         }
     }
@@ -294,19 +313,42 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
     }
 
     /// Responses published and not yet consumed (`RING_HAS_UNCONSUMED_RESPONSES`), as the
-    /// backend claims; compare with [`FrontRing::unanswered`] before trusting it.
+    /// backend claims; [`FrontRing::check_responses`] is what makes them takeable.
     pub fn unconsumed_responses(&self) -> u32 {
         self.rsp_prod().wrapping_sub(self.rsp_cons)
     }
 
-    /// Copies the response at `rsp_cons` out of the ring and advances past it. Call only
-    /// while [`FrontRing::unconsumed_responses`] is non-zero.
-    pub fn take_response(&mut self) -> Rsp {
+    /// Reads the backend's response producer once and checks it: it may not claim more
+    /// responses than requests were published ([`ProducerError::Overrun`]), nor go back
+    /// behind the producer last checked ([`ProducerError::Rewound`]). A good producer
+    /// becomes the limit of [`FrontRing::take_response`]; returns how many responses can be
+    /// taken. A bad one changes nothing.
+    pub fn check_responses(&mut self) -> Result<u32, ProducerError> {
+        let prod = self.rsp_prod();
+        let available = prod.wrapping_sub(self.rsp_cons);
+        if available > self.unanswered() {
+            return Err(ProducerError::Overrun);
+        }
+        if available < self.rsp_prod_checked.wrapping_sub(self.rsp_cons) {
+            return Err(ProducerError::Rewound);
+        }
+        self.rsp_prod_checked = prod;
+        Ok(available)
+    }
+
+    /// Copies the response at `rsp_cons` out of the ring (one volatile read of the whole
+    /// entry: the caller checks and uses that copy only) and advances past it; `None` when
+    /// every response up to the producer last accepted by [`FrontRing::check_responses`]
+    /// was taken.
+    pub fn take_response(&mut self) -> Option<Rsp> {
+        if self.rsp_cons == self.rsp_prod_checked {
+            return None;
+        }
         let rsp = self
             .page
             .load_entry(Geometry::<Req, Rsp>::offset(self.rsp_cons));
         self.rsp_cons = self.rsp_cons.wrapping_add(1);
-        rsp
+        Some(rsp)
     }
 
     /// `RING_FINAL_CHECK_FOR_RESPONSES`: when nothing is pending, asks the backend to notify
@@ -503,9 +545,11 @@ mod tests {
             assert_eq!(n, 200);
             back.push_responses_and_check_notify();
             assert_eq!(front.unconsumed_responses(), 200);
+            assert_eq!(front.check_responses(), Ok(200));
             for i in 0..200 {
-                assert_eq!(front.take_response().id, round * 1000 + i);
+                assert_eq!(front.take_response().map(|r| r.id), Some(round * 1000 + i));
             }
+            assert_eq!(front.take_response(), None);
             assert!(!front.final_check_for_responses());
         }
         assert!(front.rsp_cons() < 1000);
@@ -523,8 +567,73 @@ mod tests {
         // rsp_event starts at 1: the first response notifies.
         assert!(back.push_responses_and_check_notify());
         assert!(front.final_check_for_responses());
-        front.take_response();
+        assert_eq!(front.check_responses(), Ok(1));
+        assert!(front.take_response().is_some());
         assert!(!front.final_check_for_responses());
+    }
+
+    /// Sets the shared response producer as a hostile backend would.
+    fn set_rsp_prod(page: &SharedPage, prod: u32) {
+        page.write(RSP_PROD * 4, &prod.to_ne_bytes()).unwrap();
+    }
+
+    #[test]
+    fn producer_past_the_requests_or_going_back_is_refused() {
+        let page = SharedPage::new().unwrap();
+        let mut front = Front::new(page.clone());
+        for i in 0..4 {
+            front.put_request(req(i));
+        }
+        // Written but not published: not answerable yet.
+        set_rsp_prod(&page, 1);
+        assert_eq!(front.check_responses(), Err(ProducerError::Overrun));
+        assert_eq!(front.take_response(), None);
+        front.push_requests_and_check_notify();
+        set_rsp_prod(&page, 5);
+        assert_eq!(front.check_responses(), Err(ProducerError::Overrun));
+        set_rsp_prod(&page, 3);
+        assert_eq!(front.check_responses(), Ok(3));
+        assert!(front.take_response().is_some());
+        // Back to 2: still ahead of the consumer, but behind what was seen.
+        set_rsp_prod(&page, 2);
+        assert_eq!(front.check_responses(), Err(ProducerError::Rewound));
+        // Behind the consumer: wraps to a huge count.
+        set_rsp_prod(&page, 0);
+        assert_eq!(front.check_responses(), Err(ProducerError::Overrun));
+        // A refused producer changes nothing: two checked responses are left.
+        assert!(front.take_response().is_some());
+        assert!(front.take_response().is_some());
+        assert_eq!(front.take_response(), None);
+        set_rsp_prod(&page, 4);
+        assert_eq!(front.check_responses(), Ok(1));
+    }
+
+    #[test]
+    fn a_taken_response_is_a_copy() {
+        let page = SharedPage::new().unwrap();
+        let mut front = Front::new(page.clone());
+        let mut back = Back::attach(page.clone());
+        front.put_request(req(1));
+        front.push_requests_and_check_notify();
+        back.take_request();
+        back.put_response(TxResponse { id: 1, status: 0 });
+        back.push_responses_and_check_notify();
+        assert_eq!(front.check_responses(), Ok(1));
+        let rsp = front.take_response().unwrap();
+        // The backend rewrites the slot after the copy was taken: the copy stands.
+        page.write(64, &[0xff; 4]).unwrap();
+        assert_eq!(rsp, TxResponse { id: 1, status: 0 });
+    }
+
+    #[test]
+    fn pages_come_zeroed_even_when_the_heap_memory_was_used() {
+        for _ in 0..8 {
+            let page = SharedPage::new().unwrap();
+            let mut bytes = [0xffu8; PAGE_SIZE];
+            page.read(0, &mut bytes).unwrap();
+            assert!(bytes.iter().all(|&b| b == 0));
+            page.write(0, &[0xa5; PAGE_SIZE]).unwrap();
+        }
     }
 
     #[test]

@@ -95,8 +95,14 @@ pub struct ConnectKeys {
 }
 
 /// Writes `tx-ring-ref`, `rx-ring-ref`, `event-channel`, `request-rx-copy = 1`,
-/// `feature-rx-notify = 1` and `state = 4` under `node` in one transaction, redoing it when
-/// the store answers `EAGAIN`, at most `attempts` times in all.
+/// `feature-rx-notify = 1`, `feature-no-csum-offload = 1` and `state = 4` under `node` in one
+/// transaction, redoing it when the store answers `EAGAIN`, at most `attempts` times in all.
+///
+/// `feature-no-csum-offload = 1` makes Linux netback clear checksum offload from the vif
+/// (`xenvif_fix_features`), so dom0's stack completes every TCP/UDP checksum before a frame
+/// reaches the ring: a frame the guest forwards unchanged stays valid. No `feature-sg` and no
+/// `feature-gso-*` are written: every frame then fits one receive slot (netback caps the vif's
+/// MTU at 1500 and segments large sends itself).
 pub fn publish<S: Store>(
     store: &mut S,
     node: &str,
@@ -109,6 +115,7 @@ pub fn publish<S: Store>(
         ("event-channel", format!("{}", keys.event_channel)),
         ("request-rx-copy", String::from("1")),
         ("feature-rx-notify", String::from("1")),
+        ("feature-no-csum-offload", String::from("1")),
         ("state", format!("{}", XenbusState::Connected.number())),
     ];
     for _ in 0..attempts {

@@ -3,7 +3,8 @@
 mod sim;
 
 use netfront::wire::{
-    RxResponse, TxResponse, NETIF_RSP_ERROR, NETRXF_EXTRA_INFO, NETRXF_MORE_DATA, PAGE_SIZE,
+    RxResponse, TxResponse, NETIF_RSP_ERROR, NETRXF_CSUM_BLANK, NETRXF_DATA_VALIDATED,
+    NETRXF_EXTRA_INFO, NETRXF_MORE_DATA, PAGE_SIZE,
 };
 use netfront::{
     Config, DeviceState, Error, Netfront, RxBuffer, StoreError, XenbusState, TX_BUFFER_SIZE,
@@ -85,6 +86,137 @@ fn handshake_publishes_rings_and_connects() {
     }
     // Every receive page was posted before connecting.
     assert_eq!(world.rx_requests(), RX);
+}
+
+#[test]
+fn handshake_asks_for_complete_checksums_and_single_slot_frames() {
+    let world = World::new();
+    let _dev = connect(&world);
+    assert_eq!(
+        world.get("device/vif/0/feature-no-csum-offload").as_deref(),
+        Some("1")
+    );
+    for absent in [
+        "feature-sg",
+        "feature-gso-tcpv4",
+        "feature-gso-tcpv6",
+        "feature-ipv6-csum-offload",
+    ] {
+        assert_eq!(world.get(&format!("{NODE}/{absent}")), None, "{absent}");
+    }
+}
+
+#[test]
+fn the_checksum_key_is_written_in_the_connect_transaction() {
+    let world = World::new();
+    // Every attempt but the last conflicts: the key is in the store only once the
+    // transaction holding the ring references commits, never from an aborted attempt.
+    world.0.borrow_mut().eagain = 2;
+    let _dev = connect(&world);
+    assert_eq!(world.0.borrow().txn_attempts, 3);
+    assert_eq!(
+        world.get("device/vif/0/feature-no-csum-offload").as_deref(),
+        Some("1")
+    );
+    let commits = world.0.borrow().commits.clone();
+    assert_eq!(commits.len(), 1);
+    for name in ["state", "tx-ring-ref", "feature-no-csum-offload"] {
+        assert!(
+            commits[0].contains(&format!("{NODE}/{name}")),
+            "{name} in the connect transaction: {commits:?}"
+        );
+    }
+}
+
+#[test]
+fn frames_with_partial_checksums_are_dropped_and_counted() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    let flags = [
+        NETRXF_CSUM_BLANK | NETRXF_DATA_VALIDATED,
+        NETRXF_DATA_VALIDATED,
+        0,
+        NETRXF_CSUM_BLANK,
+    ];
+    world.deliver_custom(flags.len(), |i, req| {
+        (
+            frame(i as u32),
+            RxResponse {
+                id: req.id,
+                offset: 0,
+                flags: flags[i],
+                status: 60,
+            },
+        )
+    });
+    let got = receive_all(&mut dev);
+    let seqs: Vec<u32> = got.iter().map(|b| seq_of(b.data())).collect();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(got[0].flags(), NETRXF_DATA_VALIDATED);
+    let stats = dev.stats();
+    assert_eq!(stats.rx_csum_blank, 2);
+    assert_eq!(stats.rx_packets, 2);
+    drop(got);
+    dev.receive(&mut Vec::new(), 0);
+    assert_eq!(world.rx_requests(), RX, "every page back on the ring");
+}
+
+#[test]
+fn a_multi_slot_frame_is_dropped_whole_and_counted_once() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    // good, a three-slot chain, good, then the head and middle of another chain whose tail
+    // arrives only in the next burst.
+    let slots = [
+        (1, 0),
+        (90, NETRXF_MORE_DATA),
+        (91, NETRXF_MORE_DATA),
+        (92, 0),
+        (2, 0),
+        (93, NETRXF_MORE_DATA | NETRXF_DATA_VALIDATED),
+        (94, NETRXF_MORE_DATA),
+    ];
+    let rsp = |req: netfront::wire::RxRequest, seq: u32, flags| {
+        (
+            frame(seq),
+            RxResponse {
+                id: req.id,
+                offset: 0,
+                flags,
+                status: 60,
+            },
+        )
+    };
+    world.deliver_custom(slots.len(), |i, req| rsp(req, slots[i].0, slots[i].1));
+    let got = receive_all(&mut dev);
+    let seqs: Vec<u32> = got.iter().map(|b| seq_of(b.data())).collect();
+    assert_eq!(seqs, vec![1, 2]);
+    assert_eq!(dev.stats().rx_multislot, 2);
+    // The rest of the second chain (its last slot), then a good frame.
+    world.deliver_custom(2, |i, req| {
+        if i == 0 {
+            rsp(req, 95, 0)
+        } else {
+            rsp(req, 3, 0)
+        }
+    });
+    let more = receive_all(&mut dev);
+    assert_eq!(more.len(), 1);
+    assert_eq!(seq_of(more[0].data()), 3);
+    let stats = dev.stats();
+    assert_eq!(stats.rx_multislot, 2, "each chain counted once");
+    assert_eq!(
+        stats.rx_unsupported + stats.rx_bad_id + stats.rx_bad_length,
+        0
+    );
+    assert_eq!(stats.rx_packets, 3);
+    drop((got, more));
+    dev.receive(&mut Vec::new(), 0);
+    assert_eq!(
+        world.rx_requests(),
+        RX,
+        "every slot of every chain returned"
+    );
 }
 
 #[test]
@@ -246,7 +378,10 @@ fn received_frames_live_in_the_granted_page_and_return_when_dropped() {
     {
         let w = world.0.borrow();
         let first = &held[0];
-        assert!(w.grants.values().any(|g| g.page.same_page(first.page())));
+        assert!(w
+            .grants
+            .values()
+            .any(|g| g.page.addr() == first.page_addr()));
     }
     // All pages are lent out: the backend has nothing to fill.
     assert_eq!(world.rx_requests(), 0);
@@ -425,7 +560,7 @@ fn malformed_receive_responses_are_dropped_and_counted() {
     let world = World::new();
     let mut dev = connect(&world);
     // Slot by slot: good, bad id, duplicate id, oversize, negative status, runt, a two-slot
-    // packet (not negotiated), an extra-info packet (head, extra with MORE, extra), good.
+    // frame (not negotiated), an extra-info packet (head, extra with MORE, extra), good.
     let mut first_id = 0;
     let n = world.deliver_custom(12, |i, req| {
         let good = |seq| {
@@ -472,7 +607,8 @@ fn malformed_receive_responses_are_dropped_and_counted() {
     assert_eq!(stats.rx_bad_id, 2);
     assert_eq!(stats.rx_bad_length, 2);
     assert_eq!(stats.rx_errors, 1);
-    assert_eq!(stats.rx_unsupported, 5);
+    assert_eq!(stats.rx_unsupported, 3);
+    assert_eq!(stats.rx_multislot, 1);
     assert_eq!(stats.rx_packets, 2);
     assert_eq!(dev.state(), DeviceState::Connected);
     // No page was lost: the bad ones went straight back, the good ones follow when dropped.
@@ -657,4 +793,230 @@ fn a_backend_that_keeps_the_rings_mapped_costs_two_leaked_pages_not_a_use_after_
     assert_eq!(world.active_grants(), 2);
     // The backend can still safely touch its rings.
     assert_eq!(world.rx_requests(), RX);
+}
+
+/// Byte offset of the response producer in a shared ring page.
+const RSP_PROD: usize = 8;
+/// Byte offset of receive slot `i` in the receive ring page (8-byte entries after the
+/// 64-byte header).
+fn rx_slot(i: u32) -> usize {
+    64 + (i as usize % 256) * 8
+}
+
+fn read_u32(page: &netfront::SharedPage, offset: usize) -> u32 {
+    let mut b = [0u8; 4];
+    page.read(offset, &mut b).unwrap();
+    u32::from_ne_bytes(b)
+}
+
+/// Every receive slot consumed lands in exactly one counter.
+fn rx_slots_counted(dev: &Netfront<SimEvtchn>) -> u64 {
+    let s = dev.stats();
+    s.rx_packets + s.rx_errors + s.rx_bad_id + s.rx_bad_length + s.rx_unsupported
+}
+
+#[test]
+fn a_response_is_read_once_so_rewriting_it_later_changes_nothing() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    world.deliver(&[frame(1), frame(2)]);
+    let got = receive_all(&mut dev);
+    assert_eq!(got.len(), 2);
+    // The backend rewrites both consumed responses to claim a huge frame at the end of the
+    // page, and bumps nothing else.
+    let (_, rx_ring) = world.ring_pages();
+    for i in 0..2 {
+        let evil = [0xff, 0x0f, 0xf0, 0x0f, 0, 0, 0xff, 0x7f];
+        rx_ring.write(rx_slot(i), &evil).unwrap();
+    }
+    // The frames are what the checked copies said.
+    assert_eq!(got[0].data(), &frame(1)[..]);
+    assert_eq!((got[1].offset(), got[1].len()), (0, 60));
+    // Nothing is consumed twice, and the device is fine.
+    let before = dev.stats();
+    assert_eq!(receive_all(&mut dev).len(), 0);
+    assert_eq!(dev.stats(), before);
+    assert_eq!(dev.state(), DeviceState::Connected);
+}
+
+#[test]
+fn a_response_producer_going_back_breaks_the_device() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    world.deliver(&[frame(1), frame(2), frame(3)]);
+    let mut out = Vec::new();
+    assert_eq!(dev.receive(&mut out, 1), 1);
+    // Two responses left, then the backend takes one back: still ahead of the consumer,
+    // but behind the producer already seen.
+    let (_, rx_ring) = world.ring_pages();
+    assert_eq!(read_u32(&rx_ring, RSP_PROD), 3);
+    rx_ring.write(RSP_PROD, &2u32.to_ne_bytes()).unwrap();
+    assert_eq!(dev.receive(&mut out, 32), 0);
+    assert_eq!(dev.state(), DeviceState::Broken);
+    assert_eq!(dev.stats().ring_rewinds, 1);
+    assert_eq!(dev.stats().ring_overflows, 0);
+    assert_eq!(out.len(), 1);
+    // Broken stays broken, whatever the backend does next.
+    rx_ring.write(RSP_PROD, &3u32.to_ne_bytes()).unwrap();
+    assert_eq!(dev.receive(&mut out, 32), 0);
+    assert_eq!(dev.transmit([&frame(9)[..]]), 0);
+    let (_, result) = dev.disconnect(&mut world.store(), &mut world.grants());
+    assert_eq!(result, Ok(()));
+    assert_eq!(world.active_grants(), 0);
+}
+
+#[test]
+fn a_response_producer_behind_the_consumer_or_far_ahead_breaks_the_device() {
+    for prod in [0u32, u32::MAX, 257, 1 << 31] {
+        let world = World::new();
+        let mut dev = connect(&world);
+        assert_eq!(dev.transmit([&frame(0)[..], &frame(1)[..]]), 2);
+        world.collect_tx();
+        // Both answered; a transmit producer of 0 is now behind the consumer.
+        assert_eq!(dev.tx_room(), 256);
+        let (tx_ring, _) = world.ring_pages();
+        tx_ring.write(RSP_PROD, &prod.to_ne_bytes()).unwrap();
+        assert_eq!(dev.tx_room(), 0, "producer {prod}");
+        assert_eq!(dev.state(), DeviceState::Broken);
+        assert_eq!(dev.stats().ring_overflows, 1);
+    }
+    // On the receive ring too, with all pages posted.
+    let world = World::new();
+    let mut dev = connect(&world);
+    let (_, rx_ring) = world.ring_pages();
+    rx_ring.write(RSP_PROD, &(RX + 1).to_ne_bytes()).unwrap();
+    assert_eq!(dev.receive(&mut Vec::new(), usize::MAX), 0);
+    assert_eq!(dev.stats().ring_overflows, 1);
+    assert_eq!(dev.state(), DeviceState::Broken);
+}
+
+#[test]
+fn granted_pages_are_zeroed_even_from_a_dirty_heap_and_reposted_pages_hold_only_backend_bytes() {
+    // Leave the heap full of freed, dirty pages: the ones granted next may reuse them. The
+    // simulated grant table refuses a page that is not all zeros.
+    let dirty: Vec<Vec<u8>> = (0..512).map(|_| vec![0xa5u8; PAGE_SIZE]).collect();
+    drop(dirty);
+    let world = World::new();
+    let mut dev = connect(&world);
+    assert_eq!(world.active_grants(), 2 + 256 + 128);
+    // A long frame, then (in the same pages) short ones: the simulated backend checks every
+    // reposted page is byte for byte what it left there (the guest wrote nothing).
+    for round in 0..3 {
+        let len = if round == 0 { 1500 } else { 60 };
+        let frames: Vec<Vec<u8>> = (0..RX).map(|i| vec![i as u8; len]).collect();
+        assert_eq!(world.deliver(&frames), RX as usize);
+        let got = receive_all(&mut dev);
+        assert_eq!(got.len(), RX as usize);
+        assert!(got.iter().all(|b| b.len() == len));
+        drop(got);
+        dev.receive(&mut Vec::new(), 0);
+    }
+    assert_eq!(dev.stats().rx_packets, 3 * u64::from(RX));
+}
+
+#[test]
+fn a_buffer_page_the_backend_keeps_mapped_is_leaked_not_freed() {
+    let world = World::new();
+    let dev = connect(&world);
+    // The backend maps one receive page and one transmit page and never lets go.
+    let (rx_ref, tx_ref) = {
+        let w = world.0.borrow();
+        let ring_refs: Vec<u32> = ["tx-ring-ref", "rx-ring-ref"]
+            .iter()
+            .map(|k| w.store[&format!("{NODE}/{k}")].parse().unwrap())
+            .collect();
+        let rx = w
+            .grants
+            .iter()
+            .find(|(r, g)| !g.readonly && !ring_refs.contains(r))
+            .map(|(r, _)| *r)
+            .unwrap();
+        let tx = w.grants.iter().find(|(_, g)| g.readonly).map(|(r, _)| *r);
+        (rx, tx.unwrap())
+    };
+    let (kept, ended) = {
+        let mut w = world.0.borrow_mut();
+        w.mapped.insert(rx_ref);
+        w.mapped.insert(tx_ref);
+        let other = w
+            .grants
+            .iter()
+            .find(|(r, g)| g.readonly && **r != tx_ref)
+            .map(|(_, g)| g.page.clone())
+            .unwrap();
+        ([rx_ref, tx_ref].map(|r| w.grants[&r].page.clone()), other)
+    };
+    let (stats, result) = dev.disconnect(&mut world.store(), &mut world.grants());
+    assert_eq!(result, Ok(()));
+    assert_eq!(stats.leaked_pages, 2);
+    assert_eq!(world.active_grants(), 2, "the two mapped grants stay");
+    // A page whose grant ended is ours alone now; a kept one still has the frontend's
+    // leaked handle besides the grant table's and ours, so it can never be freed.
+    assert_eq!(ended.handles(), 1);
+    for page in &kept {
+        assert_eq!(page.handles(), 3);
+    }
+    // Reconnecting grants fresh pages and never these references.
+    let dev = connect(&world);
+    let w = world.0.borrow();
+    assert_eq!(w.grants.len(), 2 + 2 + 256 + 128);
+    for page in &kept {
+        assert_eq!(
+            w.grants.values().filter(|g| g.page.same_page(page)).count(),
+            1
+        );
+    }
+    drop(w);
+    assert_eq!(dev.state(), DeviceState::Connected);
+}
+
+/// A backend that answers every posted receive request at once, with `status`.
+fn flood(world: &World, status: i16) {
+    world.deliver_custom(usize::MAX, |_, req| {
+        let rsp = RxResponse {
+            id: req.id,
+            offset: 0,
+            flags: 0,
+            status,
+        };
+        (vec![0x5a; 60], rsp)
+    });
+}
+
+#[test]
+fn a_backend_that_keeps_publishing_cannot_hold_receive() {
+    // Good frames, the ring always full of them: each call takes at most `max`, and
+    // returns.
+    let world = World::new();
+    let mut dev = connect(&world);
+    let mut out = Vec::new();
+    for _ in 0..100 {
+        flood(&world, 60);
+        let before = rx_slots_counted(&dev);
+        assert_eq!(dev.receive(&mut out, 32), 32);
+        assert_eq!(rx_slots_counted(&dev) - before, 32);
+        out.clear();
+        assert!(dev.arm_events(), "the flood is still there");
+    }
+    // Even with no limit, one call takes at most what was posted when it began.
+    for _ in 0..10 {
+        flood(&world, 60);
+        let before = rx_slots_counted(&dev);
+        let n = dev.receive(&mut out, usize::MAX);
+        assert!(n <= RX as usize, "{n}");
+        assert_eq!(rx_slots_counted(&dev) - before, n as u64);
+        out.clear();
+    }
+
+    // Errors only: no frame ever comes out, yet every call consumes at most `max` and
+    // returns; the pages keep circulating.
+    let world = World::new();
+    let mut dev = connect(&world);
+    for round in 1..=100u64 {
+        flood(&world, NETIF_RSP_ERROR);
+        assert_eq!(dev.receive(&mut out, 32), 0);
+        assert_eq!(dev.stats().rx_errors, 32 * round);
+    }
+    assert_eq!(dev.state(), DeviceState::Connected);
+    assert_eq!(rx_slots_counted(&dev), 3200);
 }

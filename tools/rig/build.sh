@@ -2,7 +2,8 @@
 # Builds the Xen-in-QEMU rig from Debian's archive: Xen (multiboot ELF for QEMU -kernel),
 # the dom0 kernel (pre-decompressed to an ELF vmlinux: Xen boots it ~6 s faster under TCG than
 # the xz bzImage) and a small dom0 initramfs with busybox, the xl toolstack, xenstored,
-# xenconsoled, the Xen/bridge modules and dom0-init.sh as /init.
+# xenconsoled, the Xen/bridge modules, iproute2 and netcat for traffic tests, and dom0-init.sh
+# as /init.
 #
 # Nothing is installed on the host: packages are fetched with `apt-get download` into
 # .cache/debs and unpacked there. Outputs go to out/: xen, vmlinux, initrd.img, versions.txt.
@@ -37,14 +38,15 @@ debs=(
     "xen-hypervisor-$XENVER-amd64" xen-hypervisor-common "xen-utils-$XENVER" xen-utils-common
     xenstore-utils "libxenmisc$XENVER" libxenstore4 libxencall1 libxenevtchn1
     libxenforeignmemory1 libxengnttab1 libxentoollog1 libxentoolcore1 libxendevicemodel1
-    libxenhypfs1 libyajl2 busybox-static bridge-utils iputils-ping "linux-image-$KVER"
+    libxenhypfs1 libyajl2 busybox-static bridge-utils iputils-ping iproute2 netcat-openbsd
+    "linux-image-$KVER"
 )
 # dom0 modules in load order (the linux-image .deb ships no modules.dep).
 modules=(
     drivers/xen/xen-evtchn.ko drivers/xen/xen-gntdev.ko drivers/xen/xen-gntalloc.ko
     drivers/xen/xen-privcmd.ko drivers/xen/xenfs/xenfs.ko net/llc/llc.ko net/802/stp.ko
     net/bridge/bridge.ko net/802/mrp.ko net/802/garp.ko net/8021q/8021q.ko
-    drivers/net/xen-netback/xen-netback.ko
+    drivers/net/xen-netback/xen-netback.ko drivers/net/veth.ko
 )
 xen_tools=(xl xenstored xenconsoled xenconsole xen-init-dom0 libxl-save-helper xenstore-control lsevtchn)
 
@@ -105,13 +107,16 @@ rm -rf "$tree" && mkdir -p "$tree"
     mknod -m 600 dev/console c 5 1 2>/dev/null || true
     cp "$root/bin/busybox" bin/
     for applet in $(bin/busybox --list); do
-        case $applet in busybox | bash | brctl | ping) continue ;; esac
+        case $applet in busybox | bash | brctl | ping | ip) continue ;; esac
         [ -e "bin/$applet" ] || ln -s busybox "bin/$applet"
     done
     # The Xen hotplug scripts are bash scripts; flock is used by their locking.
     cp /bin/bash bin/ && cp /usr/bin/flock bin/
     cp "$root/sbin/brctl" sbin/ # busybox brctl lacks the stp/setfd the scripts use
     cp "$root/bin/ping" usr/bin/
+    # iproute2's ip for network namespaces and veth pairs (busybox ip has neither), and
+    # OpenBSD netcat for UDP (busybox nc speaks TCP only): hosts on either side of a guest.
+    cp "$root/bin/ip" bin/ && cp "$root/bin/nc.openbsd" usr/bin/
     for t in "${xen_tools[@]}"; do cp -a "$root/usr/lib/xen-$XENVER/bin/$t" "usr/lib/xen-$XENVER/bin/"; done
     for t in xl xenstored xenconsoled xen-init-dom0; do ln -s "/usr/lib/xen-$XENVER/bin/$t" "usr/sbin/$t"; done
     cp -a "$root"/usr/bin/xenstore* usr/bin/
@@ -121,7 +126,7 @@ rm -rf "$tree" && mkdir -p "$tree"
     # Shared libraries of everything above, from the unpacked tree first, then the host.
     LD_LIBRARY_PATH=$tree/usr/lib/x86_64-linux-gnu
     export LD_LIBRARY_PATH
-    for f in bin/bash bin/flock usr/bin/ping "usr/lib/xen-$XENVER"/bin/* usr/bin/xenstore \
+    for f in bin/bash bin/flock bin/ip usr/bin/ping usr/bin/nc.openbsd "usr/lib/xen-$XENVER"/bin/* usr/bin/xenstore \
         usr/lib/x86_64-linux-gnu/*.so*; do
         [ -L "$f" ] || ldd "$f" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\/lib64\// { print $1 }'
     done | sort -u | while read -r lib; do

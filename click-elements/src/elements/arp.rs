@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::{parse_bool, parse_ether, parse_ip_prefix, parse_string, split_words, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{
     be16, bytes4, bytes6, fmt_ether, fmt_ip, fmt_ip_mask, fmt_timestamp, ARPHRD_ETHER, ARPOP_REPLY,
@@ -120,19 +121,14 @@ impl ARPResponder {
     }
 }
 
+impl ElementClass for ARPResponder {
+    const NAME: &'static str = "ARPResponder";
+    const PORTS: Ports = Ports::parse("1/1-2");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/ah");
+    const EXAMPLE: &'static str = "10.10.0.0/16 00:15:17:15:5d:75";
+}
+
 impl Element for ARPResponder {
-    fn class_name(&self) -> &'static str {
-        "ARPResponder"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/1-2"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/ah"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let mut entries = Vec::new();
         let mut errors = Vec::new();
@@ -356,11 +352,12 @@ impl ARPPrint {
     }
 }
 
-impl Element for ARPPrint {
-    fn class_name(&self) -> &'static str {
-        "ARPPrint"
-    }
+impl ElementClass for ARPPrint {
+    const NAME: &'static str = "ARPPrint";
+    const EXAMPLE: &'static str = "ETHER true";
+}
 
+impl Element for ARPPrint {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.label = args.read_p("LABEL", parse_string).unwrap_or_default();
         self.timestamp = args.read_kw("TIMESTAMP", parse_bool).unwrap_or(true);

@@ -4,11 +4,13 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use crate::args::{
     parse_bool, parse_ether, parse_ip, parse_ip_prefix, parse_seconds, parse_u64, Args,
 };
-use crate::element::{ConfigureContext, Element, PushContext};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
+use crate::element::{ConfigureContext, Element, PushContext, TaskContext};
 use crate::elements::net::{
     be16, bytes4, bytes6, fmt_ether, fmt_ip, fmt_timestamp, ARPHRD_ETHER, ARPOP_REPLY,
     ARPOP_REQUEST, ARP_LEN, ETHERTYPE_ARP, ETHERTYPE_IP, ETHER_LEN,
@@ -63,11 +65,6 @@ impl ArpEntry {
         self.polled_at = now;
         self.polls_since_reply = self.polls_since_reply.saturating_add(1);
     }
-}
-
-/// Milliseconds since the epoch (Click's jiffies).
-fn millis(t: Timestamp) -> i64 {
-    (t.sec as i64).saturating_mul(1000) + i64::from(t.nsec / 1_000_000)
 }
 
 /// Encapsulates IP packets (input 0, without Ethernet header, destination in the dst-IP
@@ -163,6 +160,14 @@ impl ARPQuerier {
         packet.anno.vlan_tci = p.anno.vlan_tci;
         self.queries += 1;
         packet
+    }
+
+    /// How often the expiry timer runs: every `TIMEOUT` (none without a timeout).
+    fn expire_interval(&self) -> Option<Duration> {
+        u64::try_from(self.timeout)
+            .ok()
+            .filter(|&ms| ms > 0)
+            .map(Duration::from_millis)
     }
 
     /// Drops expired entries (with their waiting packets) and, over `ENTRY_CAPACITY`, the
@@ -353,19 +358,14 @@ impl ARPQuerier {
     }
 }
 
+impl ElementClass for ARPQuerier {
+    const NAME: &'static str = "ARPQuerier";
+    const PORTS: Ports = Ports::parse("2/1-2");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+    const EXAMPLE: &'static str = "10.10.0.3/24, 00:15:17:15:5d:75";
+}
+
 impl Element for ARPQuerier {
-    fn class_name(&self) -> &'static str {
-        "ARPQuerier"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "2/1-2"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         // Click's 0 ("no limit") becomes the platform's limit: state that grows with
         // traffic is always bounded.
@@ -411,13 +411,24 @@ impl Element for ARPQuerier {
     }
 
     fn push(&mut self, port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        let now = millis(ctx.now());
+        let now = ctx.now().millis();
         self.last_now = now;
         if port == 0 {
             self.handle_ip(packet, false, now, ctx);
         } else {
             self.handle_response(&packet, now, ctx);
         }
+    }
+
+    /// Entries expire on a timer as well as when they are looked at, so that a table nobody
+    /// asks about empties (and gives its waiting packets back) on its own.
+    fn timer_start(&self) -> Option<Duration> {
+        self.expire_interval()
+    }
+
+    fn run_timer(&mut self, ctx: &mut TaskContext<'_>) -> Option<Duration> {
+        self.expire(ctx.push.now().millis());
+        self.expire_interval()
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {

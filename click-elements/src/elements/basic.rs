@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::Args;
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{
     Batch, ConfigureContext, Element, Processing, PullContext, PushContext, TaskContext,
     TaskStatus, DEFAULT_BURST,
@@ -11,13 +12,14 @@ use crate::element::{
 use crate::packet::Packet;
 
 /// Passes every packet through unchanged (push or pull).
+#[derive(Default)]
 pub struct Null;
 
-impl Element for Null {
-    fn class_name(&self) -> &'static str {
-        "Null"
-    }
+impl ElementClass for Null {
+    const NAME: &'static str = "Null";
+}
 
+impl Element for Null {
     fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
         ctx.output(0, packet);
     }
@@ -39,19 +41,13 @@ pub struct Discard {
     pull_input: bool,
 }
 
+impl ElementClass for Discard {
+    const NAME: &'static str = "Discard";
+    const PORTS: Ports = Ports::parse("1/0");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/");
+}
+
 impl Element for Discard {
-    fn class_name(&self) -> &'static str {
-        "Discard"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/0"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/"
-    }
-
     fn configure(&mut self, _args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.pull_input = ctx.input_processing.first() == Some(&Processing::Pull);
         Ok(())
@@ -96,20 +92,14 @@ impl Element for Discard {
 }
 
 /// Has any number of ports and never moves a packet: a placeholder source or sink.
+#[derive(Default)]
 pub struct Idle;
 
+impl ElementClass for Idle {
+    const NAME: &'static str = "Idle";
+    const PORTS: Ports = Ports::parse("-/-");
+}
+
 impl Element for Idle {
-    fn class_name(&self) -> &'static str {
-        "Idle"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "-/-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/a"
-    }
-
     fn push(&mut self, _port: usize, _packet: Packet, _ctx: &mut PushContext<'_>) {}
 }

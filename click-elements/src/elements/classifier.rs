@@ -16,6 +16,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::Args;
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{Batch, ConfigureContext, Element, PushContext};
 use crate::elements::decision::{push_classified, Base, Expr, Program, Rule, TestTable, WordTest};
 use crate::packet::Packet;
@@ -181,19 +182,14 @@ impl Classifier {
     }
 }
 
+impl ElementClass for Classifier {
+    const NAME: &'static str = "Classifier";
+    const PORTS: Ports = Ports::parse("1/-");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+    const EXAMPLE: &'static str = "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -";
+}
+
 impl Element for Classifier {
-    fn class_name(&self) -> &'static str {
-        "Classifier"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let conf = args.take_rest();
         if conf.len() != ctx.noutputs {

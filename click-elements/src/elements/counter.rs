@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::Args;
+use crate::class::ElementClass;
 use crate::element::{Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::packet::{Packet, Timestamp};
 
@@ -128,11 +129,11 @@ impl Counter {
     }
 }
 
-impl Element for Counter {
-    fn class_name(&self) -> &'static str {
-        "Counter"
-    }
+impl ElementClass for Counter {
+    const NAME: &'static str = "Counter";
+}
 
+impl Element for Counter {
     fn configure(&mut self, _args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         Ok(())
     }

@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::string::{String, ToString};
 
 use crate::args::{parse_i64, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{
     Batch, ConfigureContext, Element, Processing, PushContext, TaskContext, TaskStatus,
     DEFAULT_BURST,
@@ -44,19 +45,14 @@ impl Default for FromDevice {
     }
 }
 
+impl ElementClass for FromDevice {
+    const NAME: &'static str = "FromDevice";
+    const PORTS: Ports = Ports::parse("0/1");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/h");
+    const EXAMPLE: &'static str = "0";
+}
+
 impl Element for FromDevice {
-    fn class_name(&self) -> &'static str {
-        "FromDevice"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "0/1"
-    }
-
-    fn processing(&self) -> &'static str {
-        "/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {
@@ -65,6 +61,10 @@ impl Element for FromDevice {
         // Room for a whole burst now, so the data path never grows it.
         self.batch = Batch::with_capacity(self.burst);
         Ok(())
+    }
+
+    fn device(&self) -> Option<usize> {
+        Some(self.device)
     }
 
     fn has_task(&self) -> bool {
@@ -139,19 +139,14 @@ impl ToDevice {
     }
 }
 
+impl ElementClass for ToDevice {
+    const NAME: &'static str = "ToDevice";
+    const PORTS: Ports = Ports::parse("1/0");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("a/");
+    const EXAMPLE: &'static str = "0";
+}
+
 impl Element for ToDevice {
-    fn class_name(&self) -> &'static str {
-        "ToDevice"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/0"
-    }
-
-    fn processing(&self) -> &'static str {
-        "a/"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.device = args.read_mp("DEVNAME", parse_device).unwrap_or(0);
         if let Some(b) = args.read_p("BURST", parse_burst) {
@@ -161,6 +156,10 @@ impl Element for ToDevice {
         self.batch = Batch::with_capacity(self.burst);
         self.pull_input = ctx.input_processing.first() == Some(&Processing::Pull);
         Ok(())
+    }
+
+    fn device(&self) -> Option<usize> {
+        Some(self.device)
     }
 
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {

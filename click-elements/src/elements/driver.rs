@@ -5,6 +5,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use crate::args::{parse_i64, parse_seconds, split_words, Args};
+use crate::class::{ElementClass, Ports};
 use crate::element::{ConfigureContext, Element, TaskContext, TaskStatus};
 use crate::packet::Timestamp;
 
@@ -76,15 +77,12 @@ fn add_nanos(t: Timestamp, ns: u64) -> Timestamp {
     }
 }
 
+impl ElementClass for DriverManager {
+    const NAME: &'static str = "DriverManager";
+    const PORTS: Ports = Ports::parse("0/0");
+}
+
 impl Element for DriverManager {
-    fn class_name(&self) -> &'static str {
-        "DriverManager"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "0/0"
-    }
-
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let mut errors = Vec::new();
         for arg in args.take_rest() {

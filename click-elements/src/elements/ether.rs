@@ -4,10 +4,10 @@
 use alloc::format;
 use alloc::string::String;
 
+use crate::action::{ActionEnv, SimpleAction, Verdict};
 use crate::args::{parse_ether, parse_u64, Args};
-use crate::element::{
-    retain_batch, Batch, ConfigureContext, Element, Platform, PullContext, PushContext,
-};
+use crate::class::ElementClass;
+use crate::element::ConfigureContext;
 use crate::elements::net::{be16, fmt_ether, parse_u16, ETHERTYPE_IP, ETHERTYPE_IP6, ETHER_LEN};
 use crate::packet::Packet;
 
@@ -19,15 +19,18 @@ pub struct EtherMirror {
     drops: u64,
 }
 
-impl EtherMirror {
-    /// Swaps the addresses of `p` in place; false when it must be dropped.
+impl ElementClass for EtherMirror {
+    const NAME: &'static str = "EtherMirror";
+}
+
+impl SimpleAction for EtherMirror {
     #[inline(always)]
-    fn action(&mut self, p: &mut Packet) -> bool {
+    fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
         // Read before the (possibly copying) write, as two words kept in registers; written
         // back as the same two words.
         let Some(h) = p.data().first_chunk::<12>() else {
             self.drops += 1;
-            return false;
+            return Verdict::Drop;
         };
         let w0 = u64::from_le_bytes([h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]]);
         let w1 = u32::from_le_bytes([h[8], h[9], h[10], h[11]]);
@@ -38,29 +41,7 @@ impl EtherMirror {
             d[..8].copy_from_slice(&m0.to_le_bytes());
             d[8..].copy_from_slice(&m1.to_le_bytes());
         }
-        true
-    }
-}
-
-impl Element for EtherMirror {
-    fn class_name(&self) -> &'static str {
-        "EtherMirror"
-    }
-
-    fn push(&mut self, _port: usize, mut packet: Packet, ctx: &mut PushContext<'_>) {
-        if self.action(&mut packet) {
-            ctx.output(0, packet);
-        }
-    }
-
-    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        retain_batch(batch, |p| self.action(p));
-        ctx.output_batch(0, batch);
-    }
-
-    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let mut p = ctx.pull(0)?;
-        self.action(&mut p).then_some(p)
+        Verdict::Out(0)
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
@@ -106,20 +87,12 @@ impl Default for EtherEncap {
     }
 }
 
-impl EtherEncap {
-    fn action(&self, mut p: Packet) -> Packet {
-        self.header.write(p.push_front(ETHER_LEN));
-        p.set_mac_header(0);
-        p.set_network_header(ETHER_LEN);
-        p
-    }
+impl ElementClass for EtherEncap {
+    const NAME: &'static str = "EtherEncap";
+    const EXAMPLE: &'static str = "0x0800, 1:2:3:4:5:6, 6:5:4:3:2:1";
 }
 
-impl Element for EtherEncap {
-    fn class_name(&self) -> &'static str {
-        "EtherEncap"
-    }
-
+impl SimpleAction for EtherEncap {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let ethertype = args.read_mp("ETHERTYPE", parse_u16);
         let src = args.read_mp("SRC", parse_ether);
@@ -134,12 +107,11 @@ impl Element for EtherEncap {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        ctx.output(0, self.action(packet));
-    }
-
-    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        ctx.pull(0).map(|p| self.action(p))
+    fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
+        self.header.write(p.push_front(ETHER_LEN));
+        p.set_mac_header(0);
+        p.set_network_header(ETHER_LEN);
+        Verdict::Out(0)
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
@@ -182,32 +154,11 @@ fn is_ip_type(t: Option<u16>) -> bool {
     matches!(t, Some(ETHERTYPE_IP) | Some(ETHERTYPE_IP6))
 }
 
-impl EnsureEther {
-    fn action(&self, mut p: Packet) -> Packet {
-        let Some(Ok(pos)) = p.network_header_position().map(usize::try_from) else {
-            return p;
-        };
-        if pos == ETHER_LEN && is_ip_type(be16(p.data(), 12)) {
-            return p;
-        }
-        if pos == 0 && p.headroom() >= ETHER_LEN {
-            let head = p.headroom_bytes();
-            if is_ip_type(be16(head, head.len() - 2)) {
-                p.push_front(ETHER_LEN);
-                return p;
-            }
-        }
-        p.pull_front(pos);
-        self.header.write(p.push_front(ETHER_LEN));
-        p
-    }
+impl ElementClass for EnsureEther {
+    const NAME: &'static str = "EnsureEther";
 }
 
-impl Element for EnsureEther {
-    fn class_name(&self) -> &'static str {
-        "EnsureEther"
-    }
-
+impl SimpleAction for EnsureEther {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         if let Some(t) = args.read_p("ETHERTYPE", parse_u16) {
             self.header.ethertype = t;
@@ -221,12 +172,23 @@ impl Element for EnsureEther {
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        ctx.output(0, self.action(packet));
-    }
-
-    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        ctx.pull(0).map(|p| self.action(p))
+    fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
+        let Some(Ok(pos)) = p.network_header_position().map(usize::try_from) else {
+            return Verdict::Out(0);
+        };
+        if pos == ETHER_LEN && is_ip_type(be16(p.data(), 12)) {
+            return Verdict::Out(0);
+        }
+        if pos == 0 && p.headroom() >= ETHER_LEN {
+            let head = p.headroom_bytes();
+            if is_ip_type(be16(head, head.len() - 2)) {
+                p.push_front(ETHER_LEN);
+                return Verdict::Out(0);
+            }
+        }
+        p.pull_front(pos);
+        self.header.write(p.push_front(ETHER_LEN));
+        Verdict::Out(0)
     }
 }
 
@@ -239,6 +201,15 @@ fn parse_length(s: &str) -> Result<usize, String> {
         .ok_or_else(|| String::from("out of range"))
 }
 
+/// Removes `n` bytes from the front of `p` as Click's `Packet::pull` does: all of a shorter
+/// packet, with its complaint on stderr.
+pub(crate) fn pull_front_or_complain(p: &mut Packet, n: usize, env: &mut dyn ActionEnv) {
+    if n > p.len() {
+        env.chatter(format_args!("Packet::pull {} > length {}", n, p.len()));
+    }
+    p.pull_front(n);
+}
+
 /// Removes `LENGTH` bytes from the front of every packet (all of a shorter packet, with
 /// Click's `Packet::pull` complaint on stderr).
 #[derive(Default)]
@@ -246,35 +217,20 @@ pub struct Strip {
     nbytes: usize,
 }
 
-impl Strip {
-    fn action(&self, mut p: Packet, platform: &mut dyn Platform) -> Packet {
-        if self.nbytes > p.len() {
-            let line = format!("Packet::pull {} > length {}", self.nbytes, p.len());
-            platform.chatter(&line);
-        }
-        p.pull_front(self.nbytes);
-        p
-    }
+impl ElementClass for Strip {
+    const NAME: &'static str = "Strip";
+    const EXAMPLE: &'static str = "14";
 }
 
-impl Element for Strip {
-    fn class_name(&self) -> &'static str {
-        "Strip"
-    }
-
+impl SimpleAction for Strip {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        let p = self.action(packet, ctx.platform());
-        ctx.output(0, p);
-    }
-
-    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        let p = ctx.pull(0)?;
-        Some(self.action(p, ctx.platform()))
+    fn action(&mut self, p: &mut Packet, env: &mut dyn ActionEnv) -> Verdict {
+        pull_front_or_complain(p, self.nbytes, env);
+        Verdict::Out(0)
     }
 }
 
@@ -285,30 +241,21 @@ pub struct Unstrip {
     nbytes: usize,
 }
 
-impl Unstrip {
-    fn action(&self, mut p: Packet) -> Packet {
-        p.push_front(self.nbytes);
-        p
-    }
+impl ElementClass for Unstrip {
+    const NAME: &'static str = "Unstrip";
+    const EXAMPLE: &'static str = "14";
 }
 
-impl Element for Unstrip {
-    fn class_name(&self) -> &'static str {
-        "Unstrip"
-    }
-
+impl SimpleAction for Unstrip {
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let nbytes = args.read_mp("LENGTH", parse_length).unwrap_or(0);
         self.nbytes = ctx.limits.check_headroom("LENGTH", nbytes)?;
         Ok(())
     }
 
-    fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        ctx.output(0, self.action(packet));
-    }
-
-    fn pull(&mut self, _port: usize, ctx: &mut PullContext<'_>) -> Option<Packet> {
-        ctx.pull(0).map(|p| self.action(p))
+    fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
+        p.push_front(self.nbytes);
+        Verdict::Out(0)
     }
 }
 

@@ -24,6 +24,7 @@ use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::args::{parse_ether, parse_i64, parse_ip, parse_ip_prefix, parse_u64, unquote, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{Batch, ConfigureContext, Element, PushContext};
 use crate::elements::decision::{
     push_classified, Base, Expr, Program, Rule, TestTable, Views, WordTest,
@@ -1583,19 +1584,15 @@ impl IPFilter {
     }
 }
 
+impl ElementClass for IPFilter {
+    const NAME: &'static str = "IPFilter";
+    const PORTS: Ports = Ports::parse("1/-");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::PUSH;
+    const EXAMPLE: &'static str =
+        "allow tcp && dst port 80, deny udp, allow icmp type echo, drop all";
+}
+
 impl Element for IPFilter {
-    fn class_name(&self) -> &'static str {
-        "IPFilter"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.program = compile_rules(&args.take_rest(), ctx)?;
         Ok(())
@@ -1637,19 +1634,14 @@ impl IPClassifier {
     }
 }
 
+impl ElementClass for IPClassifier {
+    const NAME: &'static str = "IPClassifier";
+    const PORTS: Ports = Ports::parse("1/-");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::PUSH;
+    const EXAMPLE: &'static str = "tcp dst port 80, udp, icmp type echo, -";
+}
+
 impl Element for IPClassifier {
-    fn class_name(&self) -> &'static str {
-        "IPClassifier"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let conf = args.take_rest();
         if conf.len() != ctx.noutputs {

@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_bool, parse_i64, Args};
+use crate::class::{ElementClass, ProcessingSpec};
 use crate::element::{
     ConfigureContext, Element, PullContext, PushContext, TaskContext, TaskStatus,
 };
@@ -31,15 +32,12 @@ impl Default for Queue {
     }
 }
 
+impl ElementClass for Queue {
+    const NAME: &'static str = "Queue";
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/l");
+}
+
 impl Element for Queue {
-    fn class_name(&self) -> &'static str {
-        "Queue"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/l"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         if let Some(c) = args.read_p("CAPACITY", parse_i64) {
             let c = usize::try_from(c).map_err(|_| "CAPACITY: must be >= 0")?;
@@ -115,15 +113,12 @@ impl Default for Unqueue {
     }
 }
 
+impl ElementClass for Unqueue {
+    const NAME: &'static str = "Unqueue";
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("l/h");
+}
+
 impl Element for Unqueue {
-    fn class_name(&self) -> &'static str {
-        "Unqueue"
-    }
-
-    fn processing(&self) -> &'static str {
-        "l/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         if let Some(b) = args.read_p("BURST", parse_i64) {
             // Click treats a non-positive burst as "unlimited": here, as many as a burst may

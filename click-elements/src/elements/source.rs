@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_bool, parse_i64, unquote_bytes, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{
     ConfigureContext, Element, Processing, PullContext, TaskContext, TaskStatus, DEFAULT_BURST,
 };
@@ -66,19 +67,13 @@ fn payload(data: Option<alloc::vec::Vec<u8>>, length: Option<usize>) -> alloc::v
     }
 }
 
+impl ElementClass for InfiniteSource {
+    const NAME: &'static str = "InfiniteSource";
+    const PORTS: Ports = Ports::parse("0/1");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("/a");
+}
+
 impl Element for InfiniteSource {
-    fn class_name(&self) -> &'static str {
-        "InfiniteSource"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "0/1"
-    }
-
-    fn processing(&self) -> &'static str {
-        "/a"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let data = args.read_p("DATA", |s| Ok(unquote_bytes(s)));
         let limit = args.read_p("LIMIT", parse_i64);

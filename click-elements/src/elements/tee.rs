@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_u64, Args};
+use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{Batch, ConfigureContext, Element, PushContext};
 use crate::packet::Packet;
 
@@ -14,19 +15,13 @@ pub struct Tee {
     noutputs: usize,
 }
 
+impl ElementClass for Tee {
+    const NAME: &'static str = "Tee";
+    const PORTS: Ports = Ports::parse("1/1-");
+    const PROCESSING: ProcessingSpec = ProcessingSpec::parse("h/h");
+}
+
 impl Element for Tee {
-    fn class_name(&self) -> &'static str {
-        "Tee"
-    }
-
-    fn port_count(&self) -> &'static str {
-        "1/1-"
-    }
-
-    fn processing(&self) -> &'static str {
-        "h/h"
-    }
-
     fn configure(&mut self, args: &mut Args, ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let n = args.read_p("N", parse_u64);
         self.noutputs = ctx.noutputs;

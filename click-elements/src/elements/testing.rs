@@ -57,6 +57,7 @@ pub fn configure(
         output_processing: &outputs,
         pool: &pool,
         limits: &crate::Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).and(args.finish())?;
@@ -247,56 +248,46 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
     p
 }
 
-/// Every element of this library, fed every prefix of a set of frames (runts, truncated
-/// headers, tags, bad checksums) with and without header annotations, never panics.
-#[test]
-fn no_element_panics_on_any_packet() {
-    use alloc::boxed::Box;
-    let classes: [(&str, &str, usize, usize); 21] = [
-        (
-            "Classifier",
-            "12/0806 20/0001, !12/0800 30/0a0a%f0f0, 12/0800, -",
-            1,
-            4,
-        ),
-        (
-            "IPClassifier",
-            "ip frag, syn && !ack, src or dst port www, icmp type != echo, ip ttl < 3, \
-             ip[0:4] > 0x45000030, transp[13] & 0x12 == 0x12, ether dst host ff:ff:ff:ff:ff:ff, \
-             ip hl > 5 ? udp : tcp, not (dst net 10.10.0.0/16 or ip ect), -",
-            1,
-            11,
-        ),
-        (
-            "IPFilter",
-            "drop ip frag, allow tcp opt syn, 1 udp port >= 1000, deny all",
-            1,
-            2,
-        ),
-        ("VLANEncap", "100", 1, 1),
-        ("VLANEncap", "VLAN_ID 0", 1, 1),
-        ("VLANEncap", "ANNO", 1, 1),
-        ("VLANDecap", "", 1, 1),
-        ("ARPResponder", "10.10.0.0/16 00:15:17:15:5d:75", 1, 2),
-        ("ARPQuerier", "10.10.0.3/24, 00:15:17:15:5d:75", 2, 2),
-        ("ARPPrint", "ETHER true", 1, 1),
-        ("ICMPPingResponder", "", 1, 2),
-        ("CheckIPHeader", "14, VERBOSE true, DETAILS true", 1, 2),
-        ("CheckIPHeader", "OFFSET 70000", 1, 1),
-        ("EtherMirror", "", 1, 1),
-        ("EtherEncap", "0x0800, 1:2:3:4:5:6, 6:5:4:3:2:1", 1, 1),
-        ("EnsureEther", "", 1, 1),
-        ("Strip", "14", 1, 1),
-        ("Unstrip", "14", 1, 1),
-        (
-            "Print",
-            "x, MAXLENGTH -1, TIMESTAMP true, HEADROOM true",
-            1,
-            1,
-        ),
-        ("Counter", "", 1, 1),
-        ("Tee", "", 1, 3),
-    ];
+/// The records of a classic pcap file (either byte order, micro- or nanosecond magic).
+pub fn pcap_records(file: &[u8]) -> Vec<Vec<u8>> {
+    let little = match file[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => panic!("not a pcap file"),
+    };
+    let mut records = Vec::new();
+    let mut off = 24;
+    while off < file.len() {
+        let len: [u8; 4] = file[off + 8..off + 12].try_into().unwrap();
+        let caplen = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        } as usize;
+        records.push(file[off + 16..off + 16 + caplen].to_vec());
+        off += 16 + caplen;
+    }
+    records
+}
+
+/// Moves the lines `platform` printed to the end of `lines`.
+pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
+    lines.append(&mut platform.chatter);
+}
+
+/// Pull input that hands out the packets it was given, one per pull.
+struct FeedInputs(Vec<Packet>);
+
+impl crate::element::PullInputs for FeedInputs {
+    fn pull(&mut self, _port: usize, _platform: &mut dyn Platform) -> Option<Packet> {
+        self.0.pop()
+    }
+}
+
+/// The frames of the robustness test: an echo request and its bad twins (checksum, IHL 0 and
+/// 15), a UDP packet with every kind of IP option the option walkers handle, ARP request and
+/// reply, single and double VLAN tags, and 0xff garbage.
+fn hostile_frames() -> Vec<Vec<u8>> {
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
     bad_sum[24] ^= 0xff;
@@ -307,7 +298,14 @@ fn no_element_panics_on_any_packet() {
     let arp = arp_request(SERVER_IP);
     let mut arp_reply = arp.clone();
     arp_reply[21] = 2;
-    let frames = [
+    // Router Alert, LSRR, Record Route, Timestamp, NOP, EOL.
+    let options = [
+        0x94, 4, 0, 0, 131, 7, 8, 1, 2, 3, 4, 7, 7, 4, 0, 0, 0, 0, 68, 8, 5, 0x31, 0, 0, 0, 0, 1, 0,
+    ];
+    let mut with_options = ip_header(17, 64, CLIENT_IP, SERVER_IP, &options);
+    with_options.resize(64, 0x5a);
+    vec![
+        ether(SERVER_MAC, CLIENT_MAC, 0x0800, &with_options, 0),
         echo.clone(),
         bad_sum,
         ihl0,
@@ -318,32 +316,144 @@ fn no_element_panics_on_any_packet() {
         tagged(&tagged(&echo, 0x8100, 42), 0x88a8, 300),
         tagged(&arp, 0x8100, 100),
         vec![0xff; 70],
+    ]
+}
+
+/// Every prefix of every hostile frame, with and without header annotations and odd
+/// annotations, as FromDump and as a device would make them.
+fn hostile_packets() -> Vec<Packet> {
+    let mut packets = Vec::new();
+    for frame in hostile_frames() {
+        for len in 0..=frame.len() {
+            for nh in [None, Some(0), Some(14), Some(18), Some(40), Some(100)] {
+                let mut p = if len % 2 == 0 {
+                    dump_packet(&frame[..len])
+                } else {
+                    Packet::from_slice(&frame[..len])
+                };
+                if let Some(nh) = nh {
+                    p.set_network_header(nh);
+                }
+                p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
+                p.anno.vlan_tci = (len as u16) << 4;
+                p.anno.paint = len as u8;
+                p.anno.param_off = (len * 7) as u8;
+                p.anno.fix_ip_src = len % 3 == 0;
+                packets.push(p);
+            }
+        }
+    }
+    packets
+}
+
+/// A configuration for `info`'s class: its declared example, with files where the class
+/// needs one (FromDump reads a vendored trace, ToDump writes to a scratch file).
+#[cfg(feature = "std")]
+fn example_config(info: &crate::class::ClassInfo) -> String {
+    match info.name {
+        "FromDump" => alloc::format!(
+            "{}/../tests/data/conformance/checkipheader/in.pcap",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+        "ToDump" => std::env::temp_dir()
+            .join(alloc::format!(
+                "clickos-robustness-{}.pcap",
+                std::process::id()
+            ))
+            .display()
+            .to_string(),
+        _ => info.example.to_string(),
+    }
+}
+
+#[cfg(not(feature = "std"))]
+fn example_config(info: &crate::class::ClassInfo) -> String {
+    info.example.to_string()
+}
+
+/// Every registered class, configured with its example (and a few variants), is fed every
+/// prefix of a set of hostile frames through `push`, `push_batch` and `pull`, with and
+/// without header annotations: nothing panics, and every read handler answers.
+#[test]
+fn no_element_panics_on_any_packet() {
+    use crate::element::PullContext;
+    // Variants beyond the declared examples: configurations that take other code paths.
+    let variants = [
+        ("VLANEncap", "VLAN_ID 0"),
+        ("VLANEncap", "ANNO"),
+        ("CheckIPHeader", "OFFSET 70000"),
+        ("HashSwitch", "34, 4"),
+        ("Switch", "-1"),
+        ("PaintSwitch", "ANNO 20"),
+        ("SetTCPChecksum", ""),
+        ("IPPrint", "PAYLOAD HEX, MAXLENGTH -1, SWAP false"),
+        (
+            "IPPrint",
+            "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
+        ),
+        ("GetIPAddress", "IP src"),
+        ("GetIPAddress", "70000"),
+        ("IPEncap", "gre, 1.2.3.4, DST_ANNO"),
+        ("UDPIPEncap", "1.2.3.4, 1, DST_ANNO, 2, false"),
+        ("MarkMACHeader", "OFFSET 100, LENGTH 4"),
+        ("MarkIPHeader", "OFFSET 100"),
+        ("DecIPTTL", ""),
+        ("ICMPError", "10.0.0.1, parameterproblem"),
+        ("ICMPError", "10.0.0.1, redirect, MTU 30"),
+        ("IPFragmenter", "24"),
+        ("IPFragmenter", "8, HONOR_DF false"),
+        ("HostEtherFilter", "0:0:c0:0:0:1, DROP_OWN true, OFFSET 4"),
+        ("IPRewriter", "pass 1"),
+        (
+            "IPRewriter",
+            "keep 0 1, MAPPING_CAPACITY 1, UDP_GUARANTEE 0",
+        ),
+        (
+            "UDPRewriter",
+            "pattern 1.0.0.1 1-2# - - 0 1, MAPPING_CAPACITY 1",
+        ),
+        (
+            "IPAddrRewriter",
+            "pattern 10.1.0.0/30 - 0 1, MAPPING_CAPACITY 0",
+        ),
     ];
     let registry = crate::Registry::standard();
-    for (class, config, ninputs, noutputs) in classes {
-        let mut element: Box<dyn Element> = registry.create(class).expect(class);
-        configure(element.as_mut(), class, config, ninputs, noutputs)
+    let mut runs: Vec<(crate::class::ClassInfo, String)> = registry
+        .classes()
+        .map(|info| (*info, example_config(info)))
+        .collect();
+    for (class, config) in variants {
+        let info = registry.class(class).expect(class);
+        runs.push((*info, config.to_string()));
+    }
+    let packets = hostile_packets();
+    assert!(packets.len() > 3000, "{} packets", packets.len());
+    assert!(runs.len() >= registry.class_names().count());
+    for (info, config) in runs {
+        let class = info.name;
+        let (ninputs, noutputs) = info.ports.resolve(1, 4);
+        let mut element = (info.make)();
+        configure(element.as_mut(), class, &config, ninputs, noutputs)
             .unwrap_or_else(|e| panic!("{class}({config}): {e}"));
         let mut outputs: Vec<Batch> = (0..noutputs).map(|_| Batch::new()).collect();
         let mut platform = TestPlatform::default();
-        for frame in &frames {
-            for len in 0..=frame.len() {
-                for nh in [None, Some(0), Some(14), Some(18), Some(40), Some(100)] {
-                    for port in 0..ninputs {
-                        let mut p = if len % 2 == 0 {
-                            dump_packet(&frame[..len])
-                        } else {
-                            Packet::from_slice(&frame[..len])
-                        };
-                        if let Some(nh) = nh {
-                            p.set_network_header(nh);
-                        }
-                        p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
-                        p.anno.vlan_tci = (len as u16) << 4;
-                        let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
-                        element.push(port, p, &mut ctx);
-                    }
-                }
+        for port in 0..ninputs {
+            for p in &packets {
+                let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
+                element.push(port, p.clone(), &mut ctx);
+            }
+            for burst in packets.chunks(32) {
+                let mut batch: Batch = burst.to_vec();
+                let mut ctx = PushContext::new(&mut outputs, &mut platform, class);
+                element.push_batch(port, &mut batch, &mut ctx);
+            }
+            outputs.iter_mut().for_each(Vec::clear);
+        }
+        for port in 0..noutputs {
+            let mut inputs = FeedInputs(packets.clone());
+            for _ in 0..packets.len() + 1 {
+                let mut ctx = PullContext::new(&mut inputs, &mut platform, class);
+                drop(element.pull(port, &mut ctx));
             }
         }
         for name in element.read_handlers() {

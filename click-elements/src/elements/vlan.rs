@@ -4,6 +4,7 @@ use alloc::format;
 use alloc::string::String;
 
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
+use crate::class::ElementClass;
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::{be16, parse_u16, ETHERTYPE_8021Q, ETHER_LEN};
 use crate::packet::Packet;
@@ -93,11 +94,12 @@ impl VLANEncap {
     }
 }
 
-impl Element for VLANEncap {
-    fn class_name(&self) -> &'static str {
-        "VLANEncap"
-    }
+impl ElementClass for VLANEncap {
+    const NAME: &'static str = "VLANEncap";
+    const EXAMPLE: &'static str = "100";
+}
 
+impl Element for VLANEncap {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         let word = args.read_p("VLAN_TCI", |s| {
             let w = parse_string(s)?;
@@ -226,11 +228,11 @@ impl VLANDecap {
     }
 }
 
-impl Element for VLANDecap {
-    fn class_name(&self) -> &'static str {
-        "VLANDecap"
-    }
+impl ElementClass for VLANDecap {
+    const NAME: &'static str = "VLANDecap";
+}
 
+impl Element for VLANDecap {
     fn configure(&mut self, args: &mut Args, _ctx: &ConfigureContext<'_>) -> Result<(), String> {
         self.anno = args.read_p("ANNO", parse_bool).unwrap_or(true);
         self.ethertype = args

@@ -114,18 +114,24 @@ const PING: &str = "FromDevice(0) -> c :: Counter -> EtherMirror -> ToDevice(0);
 fn paths_are_classified() {
     assert_eq!(
         Request::parse("data/clickos/0/status"),
-        Some(Request::Status(0))
+        Some((ROOT, Request::Status(0)))
     );
     assert_eq!(
         Request::parse("data/clickos/3/control/read/c/count"),
-        Some(Request::Read(3, "c", "count"))
+        Some((ROOT, Request::Read(3, "c", "count")))
     );
     assert_eq!(
         Request::parse("data/clickos/1/elements/comp/x/reset"),
-        Some(Request::Write(1, "comp/x", "reset"))
+        Some((ROOT, Request::Write(1, "comp/x", "reset")))
+    );
+    assert_eq!(
+        Request::parse("clickos/2/status"),
+        Some((LEGACY_ROOT, Request::Status(2)))
     );
     for ignored in [
         "data/clickos",
+        "data/clickos/ready",
+        "clickos/0/config/0",
         "data/clickos/0",
         "data/clickos/0/config/4",
         "data/clickos/0/error",
@@ -198,6 +204,55 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
         panic!()
     };
     assert!(error.contains("config/0 is missing"), "{error}");
+}
+
+#[test]
+fn a_config_naming_a_missing_or_failed_vif_is_refused_where_it_names_it() {
+    let mut vifs = VifSet::default();
+    vifs.add_connected(0);
+    vifs.add_connected(1);
+    vifs.add_failed(3);
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    c.set_vifs(vifs);
+    let wire = "FromDevice(0) -> ToDevice(1);\nFromDevice(1) -> ToDevice(0);";
+    assert!(matches!(
+        install(&mut c, &mut s, 0, wire, 992),
+        Outcome::Loaded { generation: 1, .. }
+    ));
+    let out = install(
+        &mut c,
+        &mut s,
+        0,
+        "FromDevice(0) -> ToDevice(1);\nFromDevice(2) -> ToDevice(3);",
+        992,
+    );
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    let lines: Vec<&str> = error.lines().collect();
+    assert_eq!(lines.len(), 2, "{error}");
+    assert!(
+        lines[0].starts_with("data/clickos/0/config:2:1: ") && lines[0].contains("no vif 2"),
+        "{error}"
+    );
+    assert!(
+        lines[1].starts_with("data/clickos/0/config:2:18: ")
+            && lines[1].contains("vif 3 (device/vif/3) failed to connect"),
+        "{error}"
+    );
+    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
+    // The boot path refuses it too.
+    assert!(c
+        .install(
+            1,
+            "Idle -> ToDevice(2);",
+            "boot module",
+            &mut TestHost::quiet()
+        )
+        .is_err());
+    assert!(c
+        .install(1, wire, "boot module", &mut TestHost::quiet())
+        .is_ok());
 }
 
 #[test]
@@ -360,4 +415,19 @@ fn a_config_over_the_size_limit_is_refused_while_reading_chunks() {
             limits.config_bytes
         )
     );
+}
+
+#[test]
+fn the_pre_2016_layout_is_served_under_its_own_root() {
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    s.write("clickos/0/config/0", PING).unwrap();
+    s.write("clickos/0/status", "Running").unwrap();
+    assert!(matches!(
+        settle(&mut c, &mut s),
+        Outcome::Loaded { generation: 1, .. }
+    ));
+    assert_eq!(key(&s, "clickos/0/generation").as_deref(), Some("1"));
+    s.write("clickos/0/control/read/c/count", "").unwrap();
+    assert_eq!(settle(&mut c, &mut s), Outcome::Read(Ok("0".into())));
+    assert_eq!(key(&s, "clickos/0/elements/c/count").as_deref(), Some("0"));
 }

@@ -2,7 +2,7 @@
 //! runs the routers, answers the control protocol and sleeps on the devices' event channels
 //! and the XenStore ring, and the `xl shutdown` path.
 
-use super::{Burst, ShutdownRequest, TrafficMeter};
+use super::{Burst, ShutdownRequest, TrafficMeter, VifSet};
 use crate::control::{self, Control, KeyStore, LoadHost, Routers};
 use crate::sched::{Nanos, PortSet, Scheduler, Task, Wait};
 use crate::xen::events::XenEventChannel;
@@ -12,6 +12,7 @@ use crate::xen::store::StoreRing;
 use crate::xen::{mm, time};
 use crate::xenstore::Client;
 use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -20,6 +21,7 @@ use click_elements::device::NetDevice;
 use click_elements::element::{Batch, Platform};
 use click_elements::packet::{Packet, PacketPool, Timestamp};
 use click_elements::Limits;
+use clickos_protocol::clickos::{Key, RUNNING};
 use core::cell::Cell;
 use log::{error, info, warn};
 use netfront::{Config, Netfront, RxBuffer};
@@ -106,9 +108,10 @@ impl NetDevice for Vif {
     }
 }
 
-/// The router's platform: the vifs, the console, the clock.
+/// The router's platform: the vifs by XenStore id (device N is `device/vif/N`), the console,
+/// the clock.
 pub struct Devices {
-    vifs: Vec<Vif>,
+    vifs: BTreeMap<usize, Vif>,
 }
 
 impl Platform for Devices {
@@ -129,17 +132,17 @@ impl Platform for Devices {
     }
 
     fn device(&mut self, n: usize) -> Option<&mut dyn NetDevice> {
-        self.vifs.get_mut(n).map(|v| v as &mut dyn NetDevice)
+        self.vifs.get_mut(&n).map(|v| v as &mut dyn NetDevice)
     }
 }
 
 impl Devices {
     fn rx_packets(&self) -> u64 {
-        self.vifs.iter().map(|v| v.nf.stats().rx_packets).sum()
+        self.vifs.values().map(|v| v.nf.stats().rx_packets).sum()
     }
 
     fn tx_packets(&self) -> u64 {
-        self.vifs.iter().map(|v| v.nf.stats().tx_packets).sum()
+        self.vifs.values().map(|v| v.nf.stats().tx_packets).sum()
     }
 }
 
@@ -188,7 +191,7 @@ impl NetFunction {
         let (used, free) = mm::heap_usage();
         let mut pools = String::new();
         let mut total = 0;
-        for (i, v) in self.devices.vifs.iter().enumerate() {
+        for (i, v) in &self.devices.vifs {
             let s = v.pool.stats();
             total += s.free;
             pools += &format!("vif{i} {} of {}, ", s.free, s.allocated);
@@ -264,20 +267,19 @@ impl NetFunction {
             self.memory()
         );
         self.control.stop_all();
-        for (i, vif) in core::mem::take(&mut self.devices.vifs)
-            .into_iter()
-            .enumerate()
-        {
+        for (i, vif) in core::mem::take(&mut self.devices.vifs) {
             let unclaimed = vif.unclaimed;
             let (stats, outcome) = vif.nf.disconnect(&mut self.store, &mut self.grants);
             match outcome {
                 Ok(()) => info!(
-                    "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}, {} received for no router",
+                    "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}, {} received for no router; refused {} multi-slot frames, {} partial checksums",
                     stats.rx_packets,
                     stats.tx_packets,
                     stats.rx_bad_id + stats.rx_bad_length + stats.tx_bad_id + stats.tx_bad_status,
                     stats.leaked_pages,
-                    unclaimed
+                    unclaimed,
+                    stats.rx_multislot,
+                    stats.rx_csum_blank
                 ),
                 Err(e) => warn!("net: vif{i} disconnect: {e:?}"),
             }
@@ -314,7 +316,7 @@ impl Task for NetFunction {
         // would count as work forever), then ask every backend for an event on its next
         // response.
         let mut ports = PortSet::default();
-        for vif in &mut self.devices.vifs {
+        for vif in self.devices.vifs.values_mut() {
             vif.nf.tx_room();
             let polled = core::mem::take(&mut vif.polled);
             if vif.nf.arm_events() {
@@ -328,13 +330,25 @@ impl Task for NetFunction {
             ports.insert(vif.nf.port());
         }
         ports.insert(self.store.transport().port());
-        Wait::Any(ports, self.meter.deadline())
+        // Wake for the end of a traffic burst or the routers' next timer, whichever is first.
+        let timer = self
+            .control
+            .routers()
+            .filter_map(|(_, r)| r.next_timer())
+            .map(|t| t.sec.saturating_mul(1_000_000_000) + u64::from(t.nsec))
+            .min();
+        let deadline = match (self.meter.deadline(), timer) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Wait::Any(ports, deadline)
     }
 }
 
-/// Connects every `device/vif/N`, starts the boot configuration (if any) as router 0, serves
-/// the control protocol under `data/clickos` until `control/shutdown` asks to stop,
-/// disconnects, and returns what was asked.
+/// Connects every `device/vif/N` as device N, starts the boot configuration (if any) as router
+/// 0, serves the control protocol under `data/clickos` until `control/shutdown` asks to stop,
+/// disconnects, and returns what was asked. A configuration naming a vif that does not exist
+/// or did not connect is refused.
 pub fn run(
     mut store: Client<StoreRing>,
     vif_ids: &[String],
@@ -348,26 +362,32 @@ pub fn run(
             return None;
         }
     };
-    let mut ids: Vec<u32> = vif_ids.iter().filter_map(|s| s.parse().ok()).collect();
-    ids.sort_unstable();
-    let mut vifs = Vec::new();
+    let (ids, other) = VifSet::ids(vif_ids);
+    for entry in other {
+        warn!("net: device/vif/{entry} is not a vif id: skipped");
+    }
+    let mut vifs = BTreeMap::new();
+    let mut vif_set = VifSet::default();
     for id in ids {
         let node = format!("device/vif/{id}");
         let t0 = time::now();
         match Netfront::connect(&node, VIF_CONFIG, &mut store, &mut grants, XenEventChannel) {
             Ok(nf) => {
                 info!(
-                    "net: vif{} ({node}) connected in {} ms: mac {}, backend {} (domain {}), event channel {}",
-                    vifs.len(),
+                    "net: vif{id} ({node}) connected in {} ms: mac {}, backend {} (domain {}), event channel {}",
                     (time::now() - t0) / 1_000_000,
                     super::mac_text(nf.mac()),
                     nf.backend(),
                     nf.backend_id(),
                     nf.port()
                 );
-                vifs.push(Vif::new(nf));
+                vifs.insert(id, Vif::new(nf));
+                vif_set.add_connected(id);
             }
-            Err(e) => error!("net: {node}: connect failed: {e:?}"),
+            Err(e) => {
+                error!("net: vif{id} ({node}): connect failed: {e:?}; configurations naming device {id} are refused");
+                vif_set.add_failed(id);
+            }
         }
     }
     store.forget_change_watches();
@@ -376,6 +396,7 @@ pub fn run(
     let limits = Limits::for_heap(used + free);
     let mut devices = Devices { vifs };
     let mut control = Control::new(limits);
+    control.set_vifs(vif_set);
     if let Some(boot) = boot_config {
         let t0 = time::now();
         let mut host = GuestLoadHost {
@@ -391,8 +412,8 @@ pub fn run(
                 );
                 // Visible to the tools like a router they installed (written before the
                 // watch is set, so the guest does not take it for a request).
-                let status = format!("{}/0/status", control::ROOT);
-                if let Err(e) = KeyStore::write(&mut store, &status, "Running") {
+                let status = Key::Status.path(control::ROOT, 0);
+                if let Err(e) = KeyStore::write(&mut store, &status, RUNNING) {
                     warn!("net: writing {status}: {e}");
                 }
             }
@@ -406,10 +427,16 @@ pub fn run(
     for (path, token) in [
         ("control/shutdown", SHUTDOWN_TOKEN),
         (control::ROOT, CONTROL_TOKEN),
+        (control::LEGACY_ROOT, CONTROL_TOKEN),
     ] {
         if let Err(e) = store.watch(path, token) {
             error!("net: cannot watch {path}: {e}");
         }
+    }
+    // Only now that the watches are set can no configuration written by a tool be missed:
+    // clickctl waits for this key (tools that only wait for data/clickos race the guest).
+    if let Err(e) = KeyStore::write(&mut store, control::READY, "1") {
+        error!("net: cannot write {}: {e}", control::READY);
     }
     let outcome = Rc::new(Cell::new(None));
     let nf = NetFunction {

@@ -6,7 +6,9 @@
 //! The platform-independent pieces (the traffic meter, the shutdown request) are here and
 //! tested on the host; the Xen wiring is in `guest`.
 
+use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 #[cfg(target_os = "none")]
 pub mod guest;
@@ -22,6 +24,67 @@ pub fn mac_text(mac: [u8; 6]) -> String {
         s.push(char::from_digit(u32::from(b & 15), 16).unwrap_or('0'));
     }
     s
+}
+
+/// The guest's vifs by XenStore id: `device/vif/N` is device N of the routers
+/// (`FromDevice(N)`, `ToDevice(N)`), whatever order the vifs connected in and whether the
+/// others did. Records which vifs the toolstack gave the guest and which connected, to say
+/// why a device a configuration names cannot be used.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VifSet {
+    connected: Vec<usize>,
+    failed: Vec<usize>,
+}
+
+impl VifSet {
+    /// The vif ids among the entries of `device/vif`, sorted, and the entries that are not
+    /// ids (no toolstack writes those; they are reported and skipped).
+    pub fn ids(entries: &[String]) -> (Vec<usize>, Vec<&str>) {
+        let mut ids = Vec::new();
+        let mut other = Vec::new();
+        for entry in entries {
+            // Only plain decimal numbers: "+1" or " 1" would parse but name no node.
+            match entry.parse::<usize>() {
+                Ok(id) if entry.bytes().all(|b| b.is_ascii_digit()) => ids.push(id),
+                _ => other.push(entry.as_str()),
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        (ids, other)
+    }
+
+    /// Records that vif `id` connected.
+    pub fn add_connected(&mut self, id: usize) {
+        self.connected.push(id);
+    }
+
+    /// Records that vif `id` exists but failed to connect.
+    pub fn add_failed(&mut self, id: usize) {
+        self.failed.push(id);
+    }
+
+    /// `Ok` when device `n` is a connected vif, otherwise why not (for a diagnostic).
+    pub fn check(&self, n: usize) -> Result<(), String> {
+        if self.connected.contains(&n) {
+            return Ok(());
+        }
+        if self.failed.contains(&n) {
+            return Err(format!("vif {n} (device/vif/{n}) failed to connect"));
+        }
+        let mut have: Vec<usize> = self.connected.clone();
+        have.sort_unstable();
+        let have = match have.as_slice() {
+            [] => String::from("no connected vif"),
+            ids => {
+                let list: Vec<String> = ids.iter().map(|id| format!("{id}")).collect();
+                format!("connected vifs {}", list.join(", "))
+            }
+        };
+        Err(format!(
+            "no vif {n} (no device/vif/{n}; the guest has {have})"
+        ))
+    }
 }
 
 /// What `control/shutdown` asks for.
@@ -138,6 +201,44 @@ mod tests {
         );
         assert_eq!(ShutdownRequest::parse(""), None);
         assert_eq!(ShutdownRequest::parse("suspend"), None);
+    }
+
+    #[test]
+    fn vif_ids_are_the_numbers_under_device_vif_sorted() {
+        let entries: Vec<String> = ["2", "0", "10", "x", "+1", "2", ""]
+            .iter()
+            .map(|s| String::from(*s))
+            .collect();
+        let (ids, other) = VifSet::ids(&entries);
+        assert_eq!(ids, vec![0, 2, 10]);
+        assert_eq!(other, vec!["x", "+1", ""]);
+    }
+
+    #[test]
+    fn devices_are_vif_ids_not_connection_order() {
+        // vif 1 failed and there is no vif 2: device 3 is vif 3, never "the third vif".
+        let mut set = VifSet::default();
+        set.add_connected(3);
+        set.add_connected(0);
+        set.add_failed(1);
+        assert_eq!(set.check(0), Ok(()));
+        assert_eq!(set.check(3), Ok(()));
+        assert_eq!(
+            set.check(1),
+            Err(String::from("vif 1 (device/vif/1) failed to connect"))
+        );
+        assert_eq!(
+            set.check(2),
+            Err(String::from(
+                "no vif 2 (no device/vif/2; the guest has connected vifs 0, 3)"
+            ))
+        );
+        assert_eq!(
+            VifSet::default().check(0),
+            Err(String::from(
+                "no vif 0 (no device/vif/0; the guest has no connected vif)"
+            ))
+        );
     }
 
     #[test]

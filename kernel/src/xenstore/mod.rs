@@ -373,11 +373,13 @@ impl<T: Transport> Client<T> {
                     self.transport.notify();
                     continue;
                 }
-                // Ring full: xenstored may be waiting for us to read.
-                if !self.pump() {
-                    if self.transport.now() >= deadline {
-                        return Err(XsError::Timeout);
-                    }
+                // Ring full: xenstored may be waiting for us to read. Whatever it sends
+                // meanwhile, the deadline holds.
+                let got = self.pump();
+                if self.transport.now() >= deadline {
+                    return Err(XsError::Timeout);
+                }
+                if !got {
                     self.transport.wait(deadline);
                 }
             }

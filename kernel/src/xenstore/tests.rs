@@ -431,3 +431,53 @@ impl Transport for Silent {
         self.0
     }
 }
+
+/// A xenstored that never reads requests and sends a watch event at every read of its
+/// ring (one message, then an empty ring until the client looks again); each look at the
+/// clock moves it on by a millisecond.
+struct Flood {
+    now: core::cell::Cell<Nanos>,
+    sent: bool,
+}
+
+impl Transport for Flood {
+    fn send(&mut self, _data: &[u8]) -> usize {
+        0
+    }
+    fn recv(&mut self, buf: &mut [u8]) -> usize {
+        self.sent = !self.sent;
+        if !self.sent {
+            return 0;
+        }
+        let body = b"/local/domain/5/data/x\0tok\0";
+        let header = Header {
+            ty: XS_WATCH_EVENT,
+            req_id: 0,
+            tx_id: 0,
+            len: body.len() as u32,
+        }
+        .encode();
+        buf[..HEADER_SIZE].copy_from_slice(&header);
+        buf[HEADER_SIZE..HEADER_SIZE + body.len()].copy_from_slice(body);
+        HEADER_SIZE + body.len()
+    }
+    fn notify(&mut self) {}
+    fn wait(&mut self, deadline: Nanos) {
+        self.now.set(self.now.get().max(deadline));
+    }
+    fn now(&self) -> Nanos {
+        self.now.set(self.now.get() + 1_000_000);
+        self.now.get()
+    }
+}
+
+#[test]
+fn a_full_request_ring_times_out_even_while_xenstored_keeps_sending() {
+    let flood = Flood {
+        now: core::cell::Cell::new(0),
+        sent: false,
+    };
+    let mut c = Client::new(flood, 50_000_000);
+    assert_eq!(c.read(0, "data/x"), Err(XsError::Timeout));
+    assert!(c.stats().events > 0);
+}

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use netfront::shared::BackRing;
-use netfront::wire::{RxRequest, RxResponse, TxRequest, TxResponse, PAGE_SIZE};
+use netfront::wire::{RxRequest, RxResponse, TxRequest, TxResponse, NETIF_RSP_ERROR, PAGE_SIZE};
 use netfront::{
     DomId, EventChannel, GrantRef, GrantTable, PlatformError, Port, SharedPage, Store, StoreError,
     TxnId,
@@ -50,6 +50,8 @@ pub struct Inner {
     /// Commits still to fail with EAGAIN.
     pub eagain: u32,
     pub txn_attempts: u32,
+    /// The keys of each committed transaction, in commit order.
+    pub commits: Vec<Vec<String>>,
     pub grants: BTreeMap<GrantRef, Grant>,
     free_refs: Vec<GrantRef>,
     next_ref: GrantRef,
@@ -65,6 +67,21 @@ pub struct Inner {
     pub backend_notifies: u64,
     pub netback: Option<Netback>,
     pub behaviour: Behaviour,
+    /// Check every receive page the frontend posts against what the backend last wrote
+    /// there (on in tests; the data-path benchmark turns it off).
+    pub audit_pages: bool,
+    /// Answer a request naming no usable grant with an error instead of failing the test
+    /// (for fuzzing, where the backend itself scribbles over the rings).
+    pub lenient: bool,
+    /// What the backend last left in each receive page it filled.
+    rx_images: BTreeMap<GrantRef, Vec<u8>>,
+}
+
+/// The whole of a page.
+pub fn image(page: &SharedPage) -> Vec<u8> {
+    let mut bytes = vec![0u8; PAGE_SIZE];
+    page.read(0, &mut bytes).unwrap();
+    bytes
 }
 
 #[derive(Clone, Default)]
@@ -84,6 +101,7 @@ impl World {
             w.next_ref = 8;
             w.next_port = 3;
             w.next_txn = 1;
+            w.audit_pages = true;
             w.store.insert(key(NODE, "backend"), BACKEND.into());
             w.store.insert(key(NODE, "backend-id"), "0".into());
             w.store.insert(key(NODE, "mac"), "00:16:3e:12:34:56".into());
@@ -258,10 +276,31 @@ impl World {
             while done < n && nb.rx.unconsumed_requests() > 0 {
                 let req = nb.rx.take_request();
                 let (bytes, rsp) = make(done, req);
-                let page = Self::granted_page(w, req.gref, true).expect("rx page granted rw");
+                let Some(page) = Self::granted_page(w, req.gref, true) else {
+                    assert!(w.lenient, "rx page {} not granted rw", req.gref);
+                    nb.rx.put_response(RxResponse {
+                        id: req.id,
+                        offset: 0,
+                        flags: 0,
+                        status: NETIF_RSP_ERROR,
+                    });
+                    done += 1;
+                    continue;
+                };
+                if w.audit_pages {
+                    // A posted page shows the backend nothing it did not write itself.
+                    let seen = image(&page);
+                    match w.rx_images.get(&req.gref) {
+                        Some(left) => assert!(seen == *left, "rx page {} changed", req.gref),
+                        None => assert!(seen.iter().all(|&b| b == 0), "rx page not zeroed"),
+                    }
+                }
                 let off = usize::from(rsp.offset).min(PAGE_SIZE);
                 let len = bytes.len().min(PAGE_SIZE - off);
                 page.write(off, &bytes[..len]).unwrap();
+                if w.audit_pages {
+                    w.rx_images.insert(req.gref, image(&page));
+                }
                 nb.rx.put_response(rsp);
                 done += 1;
             }
@@ -284,6 +323,15 @@ impl World {
                     status: frames[i].len() as i16,
                 },
             )
+        })
+    }
+
+    /// The shared transmit and receive ring pages, for a test playing a hostile backend that
+    /// writes them directly.
+    pub fn ring_pages(&self) -> (SharedPage, SharedPage) {
+        self.with_netback(|w, nb| {
+            let page = |r| Self::granted_page(w, r, true).expect("ring granted");
+            (page(nb.ring_refs[0]), page(nb.ring_refs[1]))
         })
     }
 
@@ -312,8 +360,16 @@ impl World {
             let mut frames = Vec::new();
             while nb.tx.unconsumed_requests() > 0 {
                 let req = nb.tx.take_request();
-                let page = Self::granted_page(w, req.gref, false).expect("tx page granted");
-                assert!(usize::from(req.offset) + usize::from(req.size) <= PAGE_SIZE);
+                let page = Self::granted_page(w, req.gref, false)
+                    .filter(|_| usize::from(req.offset) + usize::from(req.size) <= PAGE_SIZE);
+                let Some(page) = page else {
+                    assert!(w.lenient, "bad tx request {req:?}");
+                    nb.tx.put_response(TxResponse {
+                        id: req.id,
+                        status: NETIF_RSP_ERROR,
+                    });
+                    continue;
+                };
                 let mut frame = vec![0u8; req.size.into()];
                 page.read(req.offset.into(), &mut frame).unwrap();
                 for rsp in answer(frames.len(), req) {
@@ -404,6 +460,7 @@ impl Store for SimStore {
             w.eagain -= 1;
             return Err(StoreError::Again);
         }
+        w.commits.push(pending.keys().cloned().collect());
         w.store.extend(pending);
         Ok(())
     }
@@ -431,6 +488,10 @@ impl GrantTable for SimGrants {
             !w.grants.values().any(|g| g.page.same_page(page)),
             "page granted twice"
         );
+        assert!(
+            image(page).iter().all(|&b| b == 0),
+            "page granted before it was zeroed"
+        );
         let gref = match w.free_refs.pop() {
             Some(r) => r,
             None => {
@@ -438,6 +499,7 @@ impl GrantTable for SimGrants {
                 w.next_ref - 1
             }
         };
+        w.rx_images.remove(&gref);
         w.grants.insert(
             gref,
             Grant {

@@ -59,6 +59,7 @@ impl Sim {
         keys.insert("/local/domain/0/name".to_string(), "Domain-0".to_string());
         keys.insert(format!("{DOM}name"), "clickos-b".to_string());
         keys.insert(format!("{DOM}data/clickos"), String::new());
+        keys.insert(format!("{DOM}data/clickos/ready"), "1".to_string());
         Sim {
             keys,
             events: VecDeque::new(),
@@ -233,4 +234,21 @@ fn xl_names() {
     );
     assert_eq!(xl_config_name("name='x'").as_deref(), Some("x"));
     assert_eq!(xl_config_name("hostname = \"y\""), None);
+}
+
+#[test]
+fn install_waits_for_the_guest_to_be_ready() {
+    let mut c = ctl();
+    c.store.keys.remove("/local/domain/5/data/clickos/ready");
+    c.timeout = Duration::from_millis(50);
+    let e = c.install(5, 0, COUNTED).unwrap_err();
+    assert!(
+        e.contains("waiting for /local/domain/5/data/clickos/ready"),
+        "{e}"
+    );
+    // Nothing was written before the guest was ready.
+    assert!(!c
+        .store
+        .keys
+        .contains_key("/local/domain/5/data/clickos/0/status"));
 }
