@@ -145,6 +145,32 @@ fn resource_hungry_arguments_are_refused() {
     }
 }
 
+/// IPFilter patterns nested beyond the bound (parentheses, `not`s, `?:` chains) are refused
+/// without deep recursion; a program beyond the capacity limit is refused before it is built.
+#[test]
+fn hostile_ip_patterns_are_refused() {
+    let parens = format!(
+        "Idle -> IPFilter(allow {}tcp{}) -> Discard;",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    assert_refused("parentheses", &parens, "nested too deeply", &[]);
+    let nots = format!(
+        "Idle -> IPClassifier({}tcp) -> Discard;",
+        "! ".repeat(100_000)
+    );
+    assert_refused("nots", &nots, "nested too deeply", &[]);
+    let chain = format!(
+        "Idle -> IPClassifier({}udp) -> Discard;",
+        "tcp ? syn : ".repeat(100_000)
+    );
+    assert_refused("ternaries", &chain, "nested too deeply", &[]);
+    // Each relation on an alternating-bit value becomes 32 word tests.
+    let big = vec!["ip[0:4] > 0x55555555"; 40_000].join(" or ");
+    let config = format!("Idle -> IPClassifier({big}) -> Discard;");
+    assert_refused("program size", &config, "is more than the limit", &[]);
+}
+
 #[test]
 fn exponential_expansion_is_refused() {
     assert_refused(

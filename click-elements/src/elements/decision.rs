@@ -244,19 +244,45 @@ enum Jump {
     Drop,
 }
 
-/// A node of the compiled decision DAG.
+/// Packed jumps of the compiled program: a node index below `OUTPUT`, `OUTPUT | n` for output
+/// `n`, or `DROP`.
+const OUTPUT: u32 = 1 << 31;
+/// The packed jump that drops the packet.
+const DROP: u32 = u32::MAX;
+
+impl Jump {
+    /// The jump packed in 32 bits.
+    fn pack(self) -> u32 {
+        match self {
+            Jump::Node(i) => i,
+            Jump::Output(n) => OUTPUT | n,
+            Jump::Drop => DROP,
+        }
+    }
+
+    /// A packed jump unpacked.
+    fn unpack(j: u32) -> Jump {
+        match j {
+            DROP => Jump::Drop,
+            j if j >= OUTPUT => Jump::Output(j & !OUTPUT),
+            j => Jump::Node(j),
+        }
+    }
+}
+
+/// A node of the compiled decision DAG (32 bytes: jumps are packed).
 #[derive(Clone, Copy, Debug)]
 struct Node {
-    base: Base,
-    offset: usize,
     mask: u32,
     value: u32,
+    offset: u32,
     /// Length (from the base) below which the test takes `short`.
-    required: usize,
-    yes: Jump,
-    no: Jump,
+    required: u32,
+    yes: u32,
+    no: u32,
     /// `yes` or `no`: the jump for packets too short for the test.
-    short: Jump,
+    short: u32,
+    base: Base,
 }
 
 /// A step of the rule chain before optimisation: a test and where each outcome leads.
@@ -278,14 +304,15 @@ const MAX_TRACKED_FACTS: usize = 1 << 16;
 #[derive(Clone, Debug)]
 pub(crate) struct Program {
     nodes: Vec<Node>,
-    start: Jump,
+    /// The packed jump to the first node.
+    start: u32,
 }
 
 impl Default for Program {
     fn default() -> Self {
         Program {
             nodes: Vec::new(),
-            start: Jump::Drop,
+            start: DROP,
         }
     }
 }
@@ -310,23 +337,18 @@ impl Program {
     #[inline]
     pub fn classify(&self, views: &Views<'_>) -> Option<usize> {
         let mut jump = self.start;
-        loop {
-            match jump {
-                Jump::Output(n) => return Some(n as usize),
-                Jump::Drop => return None,
-                Jump::Node(i) => {
-                    let node = self.nodes.get(i as usize)?;
-                    let data = views[node.base as usize];
-                    jump = if data.len() < node.required {
-                        node.short
-                    } else if word_at(data, node.offset) & node.mask == node.value {
-                        node.yes
-                    } else {
-                        node.no
-                    };
-                }
-            }
+        while jump < OUTPUT {
+            let node = self.nodes.get(jump as usize)?;
+            let data = views[node.base as usize];
+            jump = if data.len() < node.required as usize {
+                node.short
+            } else if word_at(data, node.offset as usize) & node.mask == node.value {
+                node.yes
+            } else {
+                node.no
+            };
         }
+        (jump != DROP).then_some((jump & !OUTPUT) as usize)
     }
 
     /// Number of nodes.
@@ -338,7 +360,7 @@ impl Program {
     /// `OFFSET/VALUE%MASK yes->X no->Y`, offsets prefixed by their header (`ip+`, `transp+`,
     /// `mac+`), `short->yes` when short packets take the yes branch.
     pub fn unparse(&self) -> String {
-        let jump = |j: Jump| match j {
+        let jump = |j: u32| match Jump::unpack(j) {
             Jump::Node(n) => format!("step {n}"),
             Jump::Output(n) => format!("[{n}]"),
             Jump::Drop => String::from("drop"),
@@ -456,13 +478,17 @@ impl<'a> Compiler<'a> {
             let yes = self.jump_to(s.yes, with_fact(&facts, s.test, true))?;
             let no = self.jump_to(s.no, with_fact(&facts, s.test, false))?;
             let node = &mut self.nodes[idx as usize];
-            node.yes = yes;
-            node.no = no;
-            node.short = if self.tests[s.test].short { yes } else { no };
+            node.yes = yes.pack();
+            node.no = no.pack();
+            node.short = if self.tests[s.test].short {
+                node.yes
+            } else {
+                node.no
+            };
         }
         Some(Program {
             nodes: self.nodes,
-            start,
+            start: start.pack(),
         })
     }
 
@@ -499,15 +525,17 @@ impl<'a> Compiler<'a> {
                 return None;
             }
             let idx = self.nodes.len() as u32;
+            // Offsets are far below 4 GiB (an unreachable one always takes `short`).
+            let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
             self.nodes.push(Node {
                 base: test.base,
-                offset: test.offset,
+                offset: clamp(test.offset),
                 mask: test.mask,
                 value: test.value,
-                required: test.required_length(),
-                yes: Jump::Drop,
-                no: Jump::Drop,
-                short: Jump::Drop,
+                required: clamp(test.required_length()),
+                yes: DROP,
+                no: DROP,
+                short: DROP,
             });
             self.work.push((idx, step, key.1.clone()));
             self.memo.insert(key, idx);

@@ -275,11 +275,7 @@ fn unparse_proto(proto: i32) -> String {
 
 /// `TYPE PROTO WORD`, as in the messages about ambiguous words.
 fn unparse_word(ty: i32, proto: i32, word: &str) -> String {
-    let mut tn = if ty == TYPE_NONE {
-        String::new()
-    } else {
-        unparse_type(0, ty)
-    };
+    let mut tn = unparse_type(0, ty);
     let mut tr = unparse_proto(proto);
     if !tn.is_empty() {
         tn.push(' ');
@@ -1096,7 +1092,15 @@ impl<'a> Parser<'a> {
         let n = self.words.len();
         let (mut pos, first) = self.orexpr(pos);
         let mut parts = vec![first];
+        let depth = self.depth;
         while pos < n && self.word(pos) == "?" {
+            // Each '?' nests the rest of the chain one level deeper.
+            self.depth += 1;
+            if self.depth > MAX_NESTING {
+                self.error(String::from("expression nested too deeply"));
+                pos = n;
+                break;
+            }
             let start = pos + 1;
             let (p, then) = self.expr(start);
             parts.push(then);
@@ -1109,7 +1113,7 @@ impl<'a> Parser<'a> {
             parts.push(other);
             pos = p;
         }
-        self.depth -= 1;
+        self.depth = depth - 1;
         (pos, ternary(parts.into_iter().flatten().collect()))
     }
 
@@ -1676,5 +1680,331 @@ impl Element for IPClassifier {
         }
         let n: usize = name.strip_prefix("pattern")?.parse().ok()?;
         self.patterns.get(n).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elements::decision::eval_rules;
+    use crate::elements::testing::*;
+    use crate::limits::Limits;
+
+    const A: [u8; 4] = [10, 0, 0, 2];
+    const B: [u8; 4] = [10, 0, 1, 2];
+
+    /// An Ethernet frame carrying IPv4 `l4` (protocol `proto`), its network header annotated.
+    fn ip_packet(proto: u8, src: [u8; 4], dst: [u8; 4], l4: &[u8]) -> Packet {
+        let frame = ether([2; 6], [4; 6], 0x0800, &ipv4(proto, src, dst, l4), 0);
+        let mut p = dump_packet(&frame);
+        p.set_network_header(14);
+        p
+    }
+
+    fn tcp(sport: u16, dport: u16, flags: u8) -> Vec<u8> {
+        let mut t = Vec::new();
+        t.extend_from_slice(&sport.to_be_bytes());
+        t.extend_from_slice(&dport.to_be_bytes());
+        t.extend_from_slice(&[0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0x04, 0xd2, 0, 0, 0, 0]);
+        t
+    }
+
+    fn udp(sport: u16, dport: u16) -> Vec<u8> {
+        let mut u = Vec::new();
+        u.extend_from_slice(&sport.to_be_bytes());
+        u.extend_from_slice(&dport.to_be_bytes());
+        u.extend_from_slice(&[0, 8, 0, 0]);
+        u
+    }
+
+    fn classifier(patterns: &str, n: usize) -> IPClassifier {
+        let mut c = IPClassifier::default();
+        configure(&mut c, "c", patterns, 1, n).unwrap_or_else(|e| panic!("{patterns}: {e}"));
+        c
+    }
+
+    fn errors(patterns: &str, n: usize) -> String {
+        let mut c = IPClassifier::default();
+        configure(&mut c, "c", patterns, 1, n).expect_err(patterns)
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(
+            separate_text("a&&b||!c!=d<=e>=f==g&h|i(j)[k:l],m;n?o"),
+            [
+                "a", "&&", "b", "||", "!", "c", "!=", "d", "<=", "e", ">=", "f", "==", "g", "&",
+                "h", "|", "i", "(", "j", ")", "[", "k:l", "]", ",", "m", ";", "n", "?", "o"
+            ]
+        );
+        assert_eq!(separate_text("src 10.0.0.0/8 "), ["src", "10.0.0.0/8", ""]);
+        assert!(separate_text("").is_empty());
+        assert_eq!(separate_text("é+x"), ["", "", "+", "x"]);
+    }
+
+    #[test]
+    fn primitives_and_shorthands() {
+        let c = classifier(
+            "syn && !ack, tcp opt rst or fin, dst tcp port www, src host 10.0.0.2, \
+             udp and dst port >= 6000 and dst port <= 6010, dst udp port dns, icmp type echo, -",
+            8,
+        );
+        let route = |p: Packet| c.classify(&p);
+        assert_eq!(route(ip_packet(6, A, B, &tcp(40000, 80, 0x02))), Some(0));
+        assert_eq!(route(ip_packet(6, B, A, &tcp(80, 40000, 0x12))), Some(7));
+        assert_eq!(route(ip_packet(6, B, A, &tcp(80, 40000, 0x11))), Some(1));
+        assert_eq!(route(ip_packet(6, B, A, &tcp(1, 80, 0x10))), Some(2));
+        assert_eq!(route(ip_packet(17, A, B, &udp(1, 80))), Some(3));
+        assert_eq!(route(ip_packet(17, B, A, &udp(1, 6000))), Some(4));
+        assert_eq!(route(ip_packet(17, B, A, &udp(1, 6011))), Some(7));
+        assert_eq!(route(ip_packet(17, B, A, &udp(1, 53))), Some(5));
+        assert_eq!(route(ip_packet(6, B, A, &udp(1, 53))), Some(7));
+        assert_eq!(route(ip_packet(1, B, A, &icmp(8, 0, 1, 1, &[]))), Some(6));
+        assert_eq!(route(ip_packet(1, B, A, &icmp(0, 0, 1, 1, &[]))), Some(7));
+    }
+
+    #[test]
+    fn relations_masks_and_fields() {
+        let c = classifier(
+            "ip ttl < 2 or ip ttl > 254, ip tos & 0xfc == 0xb8, ip[12:4] > 0x0a000100, \
+             transp[2:2] == 80, tcp win 1234, ip ect, -",
+            7,
+        );
+        let mut p = ip_packet(17, A, A, &udp(1, 2));
+        let set = |p: &mut Packet, at: usize, v: u8| {
+            p.data_mut()[14 + at] = v;
+        };
+        assert_eq!(c.classify(&p), Some(6));
+        set(&mut p, 8, 1);
+        assert_eq!(c.classify(&p), Some(0));
+        set(&mut p, 8, 255);
+        assert_eq!(c.classify(&p), Some(0));
+        set(&mut p, 8, 254);
+        set(&mut p, 1, 0xbb);
+        assert_eq!(c.classify(&p), Some(1));
+        set(&mut p, 1, 0x02);
+        assert_eq!(c.classify(&p), Some(5));
+        let p = ip_packet(17, B, A, &udp(1, 2));
+        assert_eq!(c.classify(&p), Some(2));
+        let p = ip_packet(17, A, A, &udp(1, 80));
+        assert_eq!(c.classify(&p), Some(3));
+        let p = ip_packet(6, A, A, &tcp(1, 2, 0x10));
+        assert_eq!(c.classify(&p), Some(4));
+    }
+
+    /// `!=` fails where the field is missing, `not` matches; port tests need a first fragment.
+    #[test]
+    fn short_packets_and_fragments() {
+        let c = classifier("src port != 80, not src port 80, -", 3);
+        let bare = ip_packet(6, A, B, &[]);
+        assert_eq!(c.classify(&bare), Some(1));
+        assert_eq!(c.classify(&ip_packet(6, A, B, &tcp(81, 1, 0))), Some(0));
+        assert_eq!(c.classify(&ip_packet(6, A, B, &tcp(80, 1, 0))), Some(2));
+        let mut later = ip_packet(6, A, B, &tcp(81, 1, 0));
+        later.data_mut()[14 + 7] = 3;
+        assert_eq!(c.classify(&later), Some(1));
+        let c = classifier("ip frag, ip unfrag, -", 3);
+        assert_eq!(c.classify(&later), Some(0));
+        assert_eq!(c.classify(&bare), Some(1));
+        // No network header annotation: every test lacks its bytes.
+        let mut none = bare.clone();
+        none.clear_network_header();
+        assert_eq!(c.classify(&none), Some(2));
+        let c = classifier("tcp, not tcp", 2);
+        assert_eq!(c.classify(&none), Some(1));
+        assert_eq!(c.classify(&Packet::from_slice(&[])), Some(1));
+        // A network header in the headroom (after Strip) still counts.
+        let mut stripped = bare.clone();
+        stripped.pull_front(30);
+        assert_eq!(c.classify(&stripped), Some(0));
+    }
+
+    #[test]
+    fn ethernet_ternary_and_pseudo_protocols() {
+        let c = classifier(
+            "ether src host 04:04:04:04:04:04 and ether dst 02:02:02:02:02:02, udp ? port 53 : icmp, -",
+            3,
+        );
+        assert_eq!(c.classify(&ip_packet(6, A, B, &tcp(1, 2, 0))), Some(0));
+        let mut other = ip_packet(17, A, B, &udp(1, 53));
+        other.data_mut()[11] = 5;
+        assert_eq!(c.classify(&other), Some(1));
+        let c = classifier("udp ? port 53 : icmp, -", 2);
+        assert_eq!(c.classify(&ip_packet(17, A, B, &udp(1, 54))), Some(1));
+        assert_eq!(
+            c.classify(&ip_packet(1, A, B, &icmp(8, 0, 0, 0, &[]))),
+            Some(0)
+        );
+        // A pattern without tests drops what reaches it, as in Click; inside 'and'/'or' it
+        // drops out.
+        let c = classifier("transp, -", 2);
+        assert_eq!(c.classify(&ip_packet(6, A, B, &[])), None);
+        let c = classifier("tcp or transp, tcp and transp, -", 3);
+        assert_eq!(c.classify(&ip_packet(17, A, B, &udp(1, 2))), Some(2));
+        assert_eq!(c.classify(&ip_packet(6, A, B, &[])), Some(0));
+    }
+
+    /// Messages as Click 2.1 prints them (checked against its output).
+    #[test]
+    fn errors_match_click() {
+        for (pattern, want) in [
+            ("echo", "pattern 0: '<none>  echo' is ambiguous; try 'port  echo', 'port  echo', 'icmp type  echo'"),
+            ("port 6000-6010", "pattern 0: 'port': value missing\npattern 0: empty term near '6000-6010'\npattern 0: garbage after expression at '6000-6010'"),
+            ("ip ttl", "pattern 0: 'ip ttl': value missing"),
+            ("tcp or", "pattern 0: missing expression"),
+            ("not", "pattern 0: missing expression after 'not'"),
+            ("ip[1:5] == 0", "pattern 0: LEN in '[POS:LEN]' out of range, should be between 1 and 4\npattern 0: specify header field or 'port'"),
+            ("ip[3:2] == 0", "pattern 0: field [3:2] does not fit in a single word\npattern 0: specify header field or 'port'"),
+            ("ip ttl & 0 == 1", "pattern 0: zero mask ignored"),
+            ("net 10.0.0.1", "pattern 0: 'ip net': address missing"),
+            ("tcp opt != syn", "pattern 0: 'tcp opt': operator or mask not supported"),
+            ("icmp port 80", "pattern 0: 'port': bad protocol 1"),
+            ("ip hl 16", "pattern 0: 'ip hl': out of range, bound 15"),
+            ("src src host 10.0.0.1", "pattern 0: 'src' or 'dst' specified twice"),
+            ("tcp ? syn", "pattern 0: missing ':' in ternary expression"),
+            ("ip[x] == 1", "pattern 0: syntax error after '[', expected '[POS]' or '[POS:LEN]'\npattern 0: specify header field or 'port'"),
+            ("ip tos & 0x1ff == 1", "pattern 0: 'ip tos': mask out of range, bound 0xFF"),
+            ("ip proto tcpudp > 3", "pattern 0: 'proto': specified twice"),
+            ("tcp opt 300", "pattern 0: 'tcp opt': value 300 out of range"),
+            ("tcp udp", "pattern 0: transport protocol specified twice"),
+            ("src host 10.0.0.2 & 255.255.0.0", "pattern 0: partial directive"),
+            ("ether host 10.0.0.1", "pattern 0: 'ether host': address missing"),
+            ("ip[0:4] > 0xfffffffe", "pattern 0: dangling operator near '0xfffffffe'\npattern 0: 'ip[...]': value missing\npattern 0: empty term near '0xfffffffe'\npattern 0: garbage after expression at '0xfffffffe'"),
+        ] {
+            assert_eq!(errors(&format!("{pattern}, -"), 2), want, "{pattern}");
+        }
+        assert_eq!(errors("tcp", 2), "need 2 arguments, one per output port");
+        let mut f = IPFilter::default();
+        let e = configure(&mut f, "f", "allow tcp, 7 udp, bogus icmp, , drop -", 1, 2).unwrap_err();
+        assert_eq!(
+            e,
+            "pattern 1: slot '7' out of range\npattern 2: unknown slot ID 'bogus'\nempty pattern 3"
+        );
+        let e = configure(&mut f, "f", "allow tcp", 1, 0).unwrap_err();
+        assert_eq!(
+            e,
+            "pattern 0: 'allow' is meaningless, element has zero outputs"
+        );
+    }
+
+    #[test]
+    fn filter_actions_and_handlers() {
+        let mut h = Harness::new(
+            IPFilter::default(),
+            "f",
+            "drop ip frag, deny src host 10.0.0.3, allow tcp && dst port 80, 1 udp // dns\n, 2 -",
+            3,
+        )
+        .unwrap();
+        let r = |h: &mut Harness<IPFilter>, p: Packet| h.route(p).map(|(port, _)| port);
+        assert_eq!(r(&mut h, ip_packet(6, A, B, &tcp(1, 80, 2))), Some(0));
+        assert_eq!(
+            r(&mut h, ip_packet(6, [10, 0, 0, 3], B, &tcp(1, 80, 2))),
+            None
+        );
+        assert_eq!(r(&mut h, ip_packet(17, A, B, &udp(1, 53))), Some(1));
+        assert_eq!(r(&mut h, ip_packet(1, A, B, &[])), Some(2));
+        let text = h.element.read_handler("program").unwrap();
+        assert!(text.contains("ip+"), "{text}");
+        let c = classifier("tcp, -", 2);
+        assert_eq!(c.read_handler("pattern1").as_deref(), Some("-"));
+        assert_eq!(c.read_handler("pattern2"), None);
+    }
+
+    #[test]
+    fn sizes_are_bounded() {
+        let limits = Limits {
+            capacity: 20,
+            ..Limits::HOST
+        };
+        let conf: Vec<String> = vec![String::from(
+            "0 ip[0:4] > 0x12345678 and ip[4:4] > 0x12345678",
+        )];
+        let mut tests = TestTable::default();
+        let rules = parse_rules(&conf, 1, &mut tests).unwrap();
+        let e = Program::compile(tests.tests(), &rules, &limits).unwrap_err();
+        assert!(e.contains("limit of 20"), "{e}");
+        let deep = format!("{}tcp{}, -", "(".repeat(40), ")".repeat(40));
+        assert!(errors(&deep, 2).contains("nested too deeply"));
+        let nots = format!("{}tcp, -", "not ".repeat(40));
+        assert!(errors(&nots, 2).contains("nested too deeply"));
+        let chain = format!("{}udp, -", "tcp ? syn : ".repeat(40));
+        assert!(errors(&chain, 2).contains("nested too deeply"));
+        classifier(&format!("{}udp, -", "tcp ? syn : ".repeat(20)), 2);
+        classifier(&format!("{}tcp{}, -", "(".repeat(20), ")".repeat(20)), 2);
+    }
+
+    /// The compiled program agrees with direct evaluation of the patterns on random packets
+    /// (random headers, every truncation, with and without options).
+    #[test]
+    fn compiled_program_agrees_with_direct_evaluation() {
+        let patterns = [
+            "syn && !ack",
+            "tcp opt rst or fin",
+            "src or dst port www and not ip frag",
+            "src and dst port < 6000",
+            "udp and dst port >= 6000 and dst port <= 6010",
+            "ip ttl < 2 or ip ttl > 254",
+            "icmp type != echo-reply",
+            "not (src net 10.0.0.0/24 or dst net 10.0.1.0 mask 255.255.255.0) ? tcp : udp",
+            "ip[1] & 0xfc > 0x40 or transp[13] & 0x12 == 0x12",
+            "ip[12:4] > 0x0a000001 and ip len <= 40",
+            "ip hl > 5 or ip id != 0x1234 and tcp win > 1000",
+            "transp[0:4] & 0xffff0000 == 0x00500000 || ip ect",
+            "-",
+        ];
+        let conf: Vec<String> = patterns
+            .iter()
+            .enumerate()
+            .map(|(i, p)| format!("{} {p}", i % 3))
+            .collect();
+        let mut tests = TestTable::default();
+        let rules = parse_rules(&conf, 3, &mut tests).unwrap();
+        let program = Program::compile(tests.tests(), &rules, &Limits::HOST).unwrap();
+        let mut seed: u32 = 4242;
+        let mut next = |n: u32| {
+            seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
+            (seed >> 16) % n
+        };
+        let addrs = [A, B, [10, 0, 0, 1], [10, 0, 1, 9]];
+        for _ in 0..3000 {
+            let proto = [1u8, 6, 17, 47][next(4) as usize];
+            let l4: Vec<u8> = match proto {
+                6 => tcp(
+                    [80, 6000, 40000, 22][next(4) as usize],
+                    [80, 6005, 6011, 1][next(4) as usize],
+                    next(64) as u8,
+                ),
+                17 => udp(
+                    [80, 53][next(2) as usize],
+                    [6000, 6010, 80][next(3) as usize],
+                ),
+                _ => vec![next(16) as u8; 8],
+            };
+            let mut p = ip_packet(proto, addrs[next(4) as usize], addrs[next(4) as usize], &l4);
+            {
+                let d = p.data_mut();
+                d[14 + 1] = [0, 0x41, 0xb8, 0x12, 3][next(5) as usize];
+                d[14 + 6] = [0, 0, 0x20, 0x40][next(4) as usize];
+                d[14 + 7] = [0, 0, 1][next(3) as usize];
+                d[14 + 8] = [0, 1, 2, 64, 254, 255][next(6) as usize];
+                if next(4) == 0 {
+                    d[14] = 0x46;
+                }
+                if next(3) == 0 {
+                    d[14 + 4] = 0x12;
+                    d[14 + 5] = 0x34;
+                }
+            }
+            let cut = next(p.len() as u32 + 1) as usize;
+            p.truncate(cut.max(14));
+            let views = ip_views(&p);
+            assert_eq!(
+                program.classify(&views),
+                eval_rules(tests.tests(), &rules, &views),
+                "{:02x?}",
+                p.data()
+            );
+        }
     }
 }

@@ -391,6 +391,17 @@ fn no_element_panics_on_any_packet() {
             "IPPrint",
             "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
         ),
+        (
+            "IPClassifier",
+            "ether dst host ff:ff:ff:ff:ff:ff or ip[0:4] > 0x45000030, \
+             syn && !ack ? src or dst port www : transp[13] & 0x12 == 0x12, \
+             not (dst net 10.10.0.0/16 or ip ect) && icmp type != echo, -",
+        ),
+        (
+            "IPFilter",
+            "drop ip frag, allow tcp opt syn, 3 udp port >= 1000, 2 ip ttl < 3 or ip hl > 5, \
+             deny all",
+        ),
         ("GetIPAddress", "IP src"),
         ("GetIPAddress", "70000"),
         ("IPEncap", "gre, 1.2.3.4, DST_ANNO"),
