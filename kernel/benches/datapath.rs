@@ -232,14 +232,17 @@ struct Backend<'a> {
     /// Waiting for a notification: the notification counts when the event indices were
     /// armed.
     waiting: Option<Vec<u64>>,
+    /// Re-arm the event indices after every pass that had work.
+    eager: bool,
 }
 
 impl<'a> Backend<'a> {
-    fn new(vifs: Vec<BackVif<'a>>) -> Backend<'a> {
+    fn new(vifs: Vec<BackVif<'a>>, eager: bool) -> Backend<'a> {
         Backend {
             vifs,
             scratch: [0; PAGE_SIZE],
             waiting: None,
+            eager,
         }
     }
 
@@ -264,6 +267,12 @@ impl<'a> Backend<'a> {
             work += v.drain_tx(&mut self.scratch, c) + v.fill_rx(c);
         }
         if work > 0 {
+            if self.eager {
+                for v in &mut self.vifs {
+                    v.tx.final_check_for_requests();
+                    v.rx.final_check_for_requests();
+                }
+            }
             return true;
         }
         let seen = self
@@ -336,6 +345,9 @@ struct Case {
     config: Config,
     /// `BURST` of every FromDevice (`None`: the default).
     burst: Option<usize>,
+    /// The backend asks to be notified of every request, even while it has work (as if
+    /// the event indices did not hold notifications back).
+    eager: bool,
 }
 
 /// One run's figures.
@@ -400,6 +412,7 @@ fn run(case: &Case, window: Duration, one_core: bool) -> Figures {
                 .zip(&kicks)
                 .map(|(g, k)| BackVif::new(g, k))
                 .collect(),
+            case.eager,
         );
         if let Some(core) = cores.first() {
             core_affinity::set_for_current(*core);
@@ -658,6 +671,7 @@ fn cases() -> Vec<Case> {
             frames: vec![plain.clone()],
             config: VIF_CONFIG,
             burst: None,
+            eager: false,
         };
         cases.push(Case {
             path: "backend ceiling",
@@ -694,6 +708,11 @@ fn cases() -> Vec<Case> {
                 cases.push(Case {
                     variant: "BURST 64",
                     burst: Some(64),
+                    ..c.clone()
+                });
+                cases.push(Case {
+                    variant: "eager notifications",
+                    eager: true,
                     ..c.clone()
                 });
                 cases.push(Case {
@@ -748,8 +767,19 @@ fn main() {
             filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()))
         })
         .collect();
-    let per_frame = |f: Option<f64>| f.unwrap_or(f64::NAN);
+    let modes = std::env::var("DATAPATH_MODES").unwrap_or_else(|_| "12".into());
 
+    if modes.contains('1') {
+        one_core(&cases, runs, window);
+    }
+    if modes.contains('2') {
+        two_cores(&cases, runs, window, cores.len() >= 2);
+    }
+}
+
+/// The table of the guest and the backend taking turns on one thread.
+fn one_core(cases: &[Case], runs: u64, window: Duration) {
+    let per_frame = |f: Option<f64>| f.unwrap_or(f64::NAN);
     println!(
         "One core, guest and backend taking turns on one thread: CPU ns per frame out \
          (median of {runs} runs of {} ms; Mpps = 1000 / guest ns; target {TARGET_MPPS} Mpps = {:.1} ns)",
@@ -760,7 +790,7 @@ fn main() {
         "{:<15} {:>5} {:<19} {:>9} {:>9} {:>10} {:>6} {:>6}",
         "path", "bytes", "variant", "guest ns", "Mpps", "backend ns", "kick/k", "irq/k"
     );
-    for case in &cases {
+    for case in cases {
         let figures: Vec<Figures> = (0..runs).map(|_| run(case, window, true)).collect();
         let pick = |f: &dyn Fn(&Figures) -> f64| median(figures.iter().map(f).collect());
         let guest_ns = pick(&|f| per_frame(f.cpu_ns_per_frame));
@@ -778,10 +808,15 @@ fn main() {
     }
 
     println!();
+}
+
+/// The table of the guest and the backend on two threads.
+fn two_cores(cases: &[Case], runs: u64, window: Duration, pinned: bool) {
+    let per_frame = |f: Option<f64>| f.unwrap_or(f64::NAN);
     println!(
         "Two cores, guest and backend threads {} (median of {runs} runs of {} ms; frames out \
          per second of wall time; cpu% = the guest thread's share of its core)",
-        if cores.len() >= 2 {
+        if pinned {
             "pinned to cores 0 and 1"
         } else {
             "unpinned"
@@ -801,7 +836,7 @@ fn main() {
         "kick/k",
         "irq/k"
     );
-    for case in &cases {
+    for case in cases {
         let figures: Vec<Figures> = (0..runs).map(|_| run(case, window, false)).collect();
         let pick = |f: &dyn Fn(&Figures) -> f64| median(figures.iter().map(f).collect());
         // What leaves the guest; for the ceiling, what the guest took in.
