@@ -10,7 +10,7 @@ use click_elements::device::NetDevice;
 use click_elements::element::{Batch, Platform};
 use click_elements::packet::{Packet, PacketPool, PoolStats, Timestamp};
 use log::info;
-use netfront::{Config, EventChannel, Netfront, RxBuffer};
+use netfront::{Config, EventChannel, Netfront};
 
 /// Receive pages and transmit buffers per vif (an 8 MiB guest has a 4 MiB heap).
 pub const VIF_CONFIG: Config = Config {
@@ -26,12 +26,11 @@ const MAX_FRAME: usize = 1514;
 const PREWARM: usize = 64;
 
 /// A netfront device as a Click `NetDevice`. Received frames are copied once into a pool
-/// packet (the netfront page goes straight back to the ring); transmitted frames are copied
+/// packet, straight out of the netfront page, which goes back to the ring at once; transmitted frames are copied
 /// into the device's granted transmit buffers.
 pub struct Vif<E: EventChannel> {
     nf: Netfront<E>,
     pool: PacketPool,
-    rx: Vec<RxBuffer>,
     /// A router received from this vif since the vif was last armed.
     polled: bool,
     /// Frames dropped because no router receives from this vif.
@@ -50,7 +49,6 @@ impl<E: EventChannel> Vif<E> {
         Vif {
             nf,
             pool,
-            rx: Vec::with_capacity(netfront::wire::RX_RING_SIZE),
             polled: false,
             unclaimed: 0,
         }
@@ -79,19 +77,16 @@ impl<E: EventChannel> Vif<E> {
     /// Drops what arrived for no router (none runs, or none has a `FromDevice` for this
     /// vif), giving the pages back to the ring.
     fn drop_unclaimed(&mut self) {
-        self.unclaimed += self.nf.receive(&mut self.rx, usize::MAX) as u64;
-        self.rx.clear();
+        self.unclaimed += self.nf.receive_each(usize::MAX, |_| {}) as u64;
     }
 }
 
 impl<E: EventChannel> NetDevice for Vif<E> {
     fn receive_burst(&mut self, into: &mut Batch, max: usize) -> usize {
         self.polled = true;
-        let n = self.nf.receive(&mut self.rx, max);
-        for buf in self.rx.drain(..) {
-            into.push(self.pool.packet(HEADROOM, buf.data(), 0));
-        }
-        n
+        let pool = &self.pool;
+        self.nf
+            .receive_each(max, |frame| into.push(pool.packet(HEADROOM, frame, 0)))
     }
 
     fn transmit_burst(&mut self, batch: &mut Batch) -> usize {
