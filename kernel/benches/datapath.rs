@@ -787,21 +787,23 @@ fn one_core(cases: &[Case], runs: u64, window: Duration) {
         1000.0 / TARGET_MPPS
     );
     println!(
-        "{:<15} {:>5} {:<19} {:>9} {:>9} {:>10} {:>6} {:>6}",
-        "path", "bytes", "variant", "guest ns", "Mpps", "backend ns", "kick/k", "irq/k"
+        "{:<15} {:>5} {:<19} {:>9} {:>9} {:>10} {:>6} {:>6} {:>6}",
+        "path", "bytes", "variant", "guest ns", "Mpps", "backend ns", "out/in", "kick/k", "irq/k"
     );
     for case in cases {
         let figures: Vec<Figures> = (0..runs).map(|_| run(case, window, true)).collect();
         let pick = |f: &dyn Fn(&Figures) -> f64| median(figures.iter().map(f).collect());
         let guest_ns = pick(&|f| per_frame(f.cpu_ns_per_frame));
         println!(
-            "{:<15} {:>5} {:<19} {:>9.1} {:>9.2} {:>10.1} {:>6.1} {:>6.1}",
+            "{:<15} {:>5} {:<19} {:>9.1} {:>9.2} {:>10.1} {:>6.3} {:>6.1} {:>6.1}",
             case.path,
             case.frames[0].len(),
             case.variant,
             guest_ns,
             1000.0 / guest_ns,
             pick(&|f| per_frame(f.backend_ns_per_frame)),
+            // Frames out per frame in: 1 when the path forwards everything it receives.
+            pick(&|f| f.tx_pps / f.rx_pps.max(1.0)),
             pick(&|f| f.kicks_per_k),
             pick(&|f| f.notifies_per_k),
         );
