@@ -1,14 +1,17 @@
 //! The data path at line rate, measured: the guest's own vifs and router rounds
-//! (`clickos_kernel::net::vif`) over real netfront devices, against a simulated netback on
-//! another thread (pinned to the other core when the machine has two) that works the same
-//! shared rings: it fills the receive rings and drains the transmit rings as fast as it can,
+//! (`clickos_kernel::net::vif`) over real netfront devices, against a simulated netback
+//! that works the same shared rings, taking turns with the guest on one thread (CPU time
+//! per frame, table one) and on its own thread, pinned to the other core when the machine
+//! has two (frames per second of wall time, table two): it fills the receive rings and drains the transmit rings as fast as it can,
 //! copying frames in and out of the granted pages as netback's grant copies do, following
 //! `io/ring.h` (producers published after the slots, read before them; event indices: it
 //! asks to be notified only when it runs out of work, and then waits for the notification).
 //!
 //! `cargo bench -p clickos-kernel --bench datapath [-- FILTER]` prints one table row per
 //! path, frame size and variant, each the median of several runs (`DATAPATH_RUNS`, default
-//! 5, of `DATAPATH_MS` milliseconds each, default 400). Frame sizes are without the FCS:
+//! 5, of `DATAPATH_MS` milliseconds each, default 400); `DATAPATH_MODES` picks the tables
+//! (`1`, `2`, default both), `DATAPATH_PIN=0` leaves the threads unpinned. See
+//! docs/datapath.md. Frame sizes are without the FCS:
 //! 60 bytes is a 64-byte frame on the wire.
 
 #[allow(dead_code)]
@@ -48,8 +51,6 @@ struct Counters {
     tx: AtomicU64,
     /// Responses pushed when the front end had asked to be notified.
     notify_front: AtomicU64,
-    /// Times the backend ran out of work, armed its event indices and waited.
-    waits: AtomicU64,
 }
 
 /// A vif's event channel: allocation and closing go to the simulated world (its handshake
@@ -286,7 +287,6 @@ impl<'a> Backend<'a> {
             pending |= v.rx.final_check_for_requests();
         }
         if !pending {
-            c.waits.fetch_add(1, Ordering::Relaxed);
             self.waiting = Some(seen);
         }
         true
