@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest image: the kernel for x86_64-unknown-none in the `guest` profile (release
 # with LTO), stripped to target/x86_64-unknown-none/guest/clickos-kernel.strip (what the rig
-# boots). Prints its size and fails if it is not under 512 KiB. Prints the image's path last.
+# boots). Prints its size and fails if it is not under 1 MiB. Prints the image's path last.
 #
 #   kernel/build-image.sh                     # the generic image (configured at boot or live)
 #   kernel/build-image.sh --config FILE.click # an image that runs FILE as router 0 by itself:
@@ -33,9 +33,9 @@ if [ -n "$config" ]; then
 fi
 strip -o "$out" "$dir/clickos-kernel"
 size=$(stat -c %s "$out")
-echo "clickos-kernel image: $size bytes stripped ($(( (size + 1023) / 1024 )) KiB; limit 512 KiB)${config:+, with $config built in}" >&2
-if [ "$size" -ge $((512 * 1024)) ]; then
-    echo "clickos-kernel image is over 512 KiB" >&2
+echo "clickos-kernel image: $size bytes stripped ($(( (size + 1023) / 1024 )) KiB; limit 1024 KiB)${config:+, with $config built in}" >&2
+if [ "$size" -ge $((1024 * 1024)) ]; then
+    echo "clickos-kernel image is over 1 MiB" >&2
     exit 1
 fi
 echo "$out"

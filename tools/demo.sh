@@ -18,9 +18,11 @@ sed -e 's/FromDevice(0)/FromDump(in.pcap, STOP true)/' -e 's/ToDevice(0)/ToDump(
 echo "demo: in.pcap -> out.pcap: $(python3 - "$work" <<'PY'
 import struct, sys
 d = open(sys.argv[1] + "/out.pcap", "rb").read()
+# ToDump writes host byte order, as Click does (little-endian on x86): the magic tells.
+order = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
 n, off = 0, 24
 while off + 16 <= len(d):
-    off += 16 + struct.unpack("<I", d[off + 8:off + 12])[0]
+    off += 16 + struct.unpack(order + "I", d[off + 8:off + 12])[0]
     n += 1
 print(f"{n} replies")
 PY

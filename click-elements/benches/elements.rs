@@ -75,6 +75,7 @@ fn configured<E: Element>(mut element: E, config: &str, noutputs: usize, pool: &
         output_processing: &outputs,
         pool,
         limits: &click_elements::Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).expect("configures");

@@ -68,6 +68,15 @@ impl ActionEnv for PullEnv<'_, '_> {
     }
 }
 
+/// The read handler `name` among an element's counters (`(handler name, value)` pairs),
+/// formatted as Click formats integers.
+pub fn counter_handler(name: &str, counters: &[(&str, u64)]) -> Option<String> {
+    counters
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| alloc::format!("{v}"))
+}
+
 /// An element that acts on one packet at a time. Implementing it makes the type an
 /// [`Element`]; declare its class with [`ElementClass`](crate::class::ElementClass).
 pub trait SimpleAction: 'static {

@@ -544,39 +544,81 @@ pub fn parse_uint_max(s: &str, max: u64) -> Result<u64, String> {
     Ok(v)
 }
 
-/// Parses a dotted-quad IPv4 address.
-pub fn parse_ip(s: &str) -> Result<[u8; 4], String> {
-    let mut out = [0u8; 4];
-    let mut parts = s.split('.');
-    for byte in out.iter_mut() {
-        let part = parts.next().ok_or("expected IP address")?;
-        if part.is_empty() || part.len() > 3 || !part.bytes().all(|c| c.is_ascii_digit()) {
-            return Err("expected IP address".to_string());
-        }
-        *byte = part
-            .parse()
-            .map_err(|_| "expected IP address".to_string())?;
+/// Parses a one-byte annotation (Click's `AnnoArg(1)`): `PAINT`, `ICMP_PARAMPROB`,
+/// `FIX_IP_SRC` or a byte offset into Click's annotation area. Offsets of bytes this implementation does not keep (see
+/// [`Annotations::has_byte`](crate::packet::Annotations::has_byte)) are refused.
+pub fn parse_anno_byte(s: &str) -> Result<usize, String> {
+    let offset = match s {
+        "PAINT" => crate::packet::PAINT_ANNO_OFFSET as u64,
+        "ICMP_PARAMPROB" => crate::packet::ICMP_PARAMPROB_ANNO_OFFSET as u64,
+        "FIX_IP_SRC" => crate::packet::FIX_IP_SRC_ANNO_OFFSET as u64,
+        _ => parse_u64(s).map_err(|_| "expected annotation".to_string())?,
+    };
+    let offset = usize::try_from(offset)
+        .ok()
+        .filter(|&o| o < crate::packet::ANNO_SIZE)
+        .ok_or_else(|| "expected annotation".to_string())?;
+    if crate::packet::Annotations::has_byte(offset) {
+        Ok(offset)
+    } else {
+        Err(format!(
+            "annotation byte {offset} is not kept by this implementation"
+        ))
     }
-    if parts.next().is_some() {
-        return Err("expected IP address".to_string());
-    }
-    Ok(out)
 }
 
-/// Parses `ADDR`, `ADDR/LEN` or `ADDR/MASK` into an address and a mask (a bare address is /32).
+/// Parses a dotted-quad IPv4 address.
+pub fn parse_ip(s: &str) -> Result<[u8; 4], String> {
+    match parse_ip_partial(s) {
+        Some((addr, 4)) => Ok(addr),
+        _ => Err("expected IP address".to_string()),
+    }
+}
+
+/// Parses one to four dotted decimal bytes (`18.26.4`): the address with the missing bytes
+/// zero, and how many were given.
+fn parse_ip_partial(s: &str) -> Option<([u8; 4], usize)> {
+    let mut out = [0u8; 4];
+    let mut n = 0;
+    for part in s.split('.') {
+        if n == 4 || part.is_empty() || part.len() > 3 || !part.bytes().all(|c| c.is_ascii_digit())
+        {
+            return None;
+        }
+        out[n] = part.parse().ok()?;
+        n += 1;
+    }
+    Some((out, n))
+}
+
+/// Parses `ADDR`, `ADDR/LEN` or `ADDR/MASK` into an address and a mask (a bare address is
+/// /32). With a mask, the address may leave out trailing bytes the mask does not cover, as
+/// Click allows (`18.26.4/24`, `0/0`).
 pub fn parse_ip_prefix(s: &str) -> Result<([u8; 4], [u8; 4]), String> {
-    let Some((addr, mask)) = s.split_once('/') else {
+    let Some((addr, mask)) = s.rsplit_once('/') else {
         return Ok((parse_ip(s)?, [255; 4]));
     };
-    let addr = parse_ip(addr)?;
+    let err = || "expected IP prefix".to_string();
+    let (addr, nbytes) = parse_ip_partial(addr).ok_or_else(err)?;
     let mask = if mask.contains('.') {
-        parse_ip(mask)?
+        u32::from_be_bytes(parse_ip(mask)?)
     } else {
-        let len = parse_uint_max(mask, 32).map_err(|_| "expected IP prefix".to_string())?;
-        let bits: u32 = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-        bits.to_be_bytes()
+        let len = mask
+            .parse::<u32>()
+            .ok()
+            .filter(|&l| l <= 32 && !mask.starts_with('+'))
+            .ok_or_else(err)?;
+        prefix_mask(len)
     };
-    Ok((addr, mask))
+    if mask & prefix_mask(nbytes as u32 * 8) != mask {
+        return Err(err());
+    }
+    Ok((addr, mask.to_be_bytes()))
+}
+
+/// The mask of a `len`-bit prefix.
+fn prefix_mask(len: u32) -> u32 {
+    u32::MAX.checked_shl(32 - len).unwrap_or(0)
 }
 
 /// Parses an Ethernet address with `:` or `-` separators (`00:15:17:15:5d:75`).
@@ -706,6 +748,18 @@ mod tests {
             parse_ip_prefix("10.1.0.0/16"),
             Ok(([10, 1, 0, 0], [255, 255, 0, 0]))
         );
+        assert_eq!(
+            parse_ip_prefix("18.26.4/24"),
+            Ok(([18, 26, 4, 0], [255, 255, 255, 0]))
+        );
+        assert_eq!(parse_ip_prefix("0/0"), Ok(([0; 4], [0; 4])));
+        assert_eq!(
+            parse_ip_prefix("192.168.0.0/255.255.0.0"),
+            Ok(([192, 168, 0, 0], [255, 255, 0, 0]))
+        );
+        assert!(parse_ip_prefix("18.26/24").is_err());
+        assert!(parse_ip_prefix("10.0.0.0/33").is_err());
+        assert!(parse_ip_prefix("10.0.0.0/").is_err());
         assert_eq!(
             parse_ether("00-15-17-15-5D-77"),
             Ok([0, 0x15, 0x17, 0x15, 0x5d, 0x77])

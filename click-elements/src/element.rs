@@ -268,6 +268,24 @@ pub struct ConfigureContext<'a> {
     pub pool: &'a PacketPool,
     /// What a configuration may ask for: elements check their sizes against it.
     pub limits: &'a crate::limits::Limits,
+    /// Every element of the router (name, class, configuration), for elements whose
+    /// configuration names another element (an `IPRewriter` input spec naming a
+    /// `RoundRobinIPMapper`); empty outside a router.
+    pub peers: &'a [crate::lang::FlatElement],
+}
+
+impl<'a> ConfigureContext<'a> {
+    /// The element called `name` as seen from this element: inside this element's compound
+    /// first (`a/b/rw` looks for `a/b/NAME`), then at the top level (Click's `cp_element`).
+    pub fn peer(&self, name: &str) -> Option<&'a crate::lang::FlatElement> {
+        let scoped = self
+            .name
+            .rfind('/')
+            .map(|slash| alloc::format!("{}/{name}", &self.name[..slash]));
+        scoped
+            .and_then(|full| self.peers.iter().find(|e| e.name == full))
+            .or_else(|| self.peers.iter().find(|e| e.name == name))
+    }
 }
 
 /// A Click element: what it does with packets. Its class (name, ports, processing) is

@@ -30,6 +30,11 @@ impl Timestamp {
         self.sec == 0 && self.nsec == 0
     }
 
+    /// Milliseconds since the epoch (Click's jiffies, at 1000 a second).
+    pub fn millis(&self) -> i64 {
+        (self.sec as i64).saturating_mul(1000) + i64::from(self.nsec / 1_000_000)
+    }
+
     /// This time plus `d` (saturating at the end of time).
     pub fn after(&self, d: core::time::Duration) -> Timestamp {
         let nsec = u64::from(self.nsec) + u64::from(d.subsec_nanos());
@@ -42,6 +47,36 @@ impl Timestamp {
         }
     }
 }
+
+/// How a packet reached this host at the link level (Click's packet-type annotation), as a
+/// device or HostEtherFilter sees its destination address.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PacketType {
+    /// Addressed to this host (the default).
+    #[default]
+    Host,
+    /// Sent to the link-level broadcast address.
+    Broadcast,
+    /// Sent to a link-level multicast (group) address.
+    Multicast,
+    /// Addressed to another host.
+    OtherHost,
+    /// Sent by this host.
+    Outgoing,
+    /// Looped back.
+    Loopback,
+    /// Fast-routed.
+    FastRoute,
+}
+
+/// Size of Click's annotation area: the byte offsets an `ANNO` argument may name are below it.
+pub const ANNO_SIZE: usize = 48;
+/// Click's offset of the paint annotation byte (`PAINT_ANNO_OFFSET`).
+pub const PAINT_ANNO_OFFSET: usize = 16;
+/// Click's offset of the ICMP parameter-problem annotation byte (`ICMP_PARAMPROB_ANNO_OFFSET`).
+pub const ICMP_PARAMPROB_ANNO_OFFSET: usize = 17;
+/// Click's offset of the fix-IP-source annotation byte (`FIX_IP_SRC_ANNO_OFFSET`).
+pub const FIX_IP_SRC_ANNO_OFFSET: usize = 19;
 
 /// Per-packet metadata, as Click's packet annotations.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -58,6 +93,91 @@ pub struct Annotations {
     pub timestamp: Timestamp,
     /// Bytes of the original frame beyond the data held (snaplen truncation).
     pub extra_length: u32,
+    /// The link-level packet type (`PACKET_TYPE_ANNO`).
+    pub packet_type: PacketType,
+    /// Offset from the IP header of the byte an ICMP parameter problem points at
+    /// (`ICMP_PARAMPROB_ANNO`, set by IPGWOptions, read by ICMPError).
+    pub param_off: u8,
+    /// The IP source must be replaced by the outgoing interface's address (`FIX_IP_SRC_ANNO`,
+    /// set by ICMPError, acted on and cleared by FixIPSrc).
+    pub fix_ip_src: bool,
+}
+
+/// Where a byte of Click's annotation area lives in [`Annotations`].
+#[derive(Clone, Copy)]
+enum AnnoByte {
+    /// Byte `i` of the destination IP address (Click offsets 0-3).
+    DstIp(usize),
+    /// The paint (offset 16).
+    Paint,
+    /// The ICMP parameter-problem offset (offset 17).
+    ParamOff,
+    /// The fix-IP-source flag (offset 19; any non-zero byte sets it, it reads as 1).
+    FixIpSrc,
+    /// The VLAN TCI, stored in network byte order (offsets 20-21): byte `i` of it.
+    VlanTci(usize),
+    /// Byte `i` of the extra length, stored in host byte order (offsets 28-31).
+    ExtraLength(usize),
+}
+
+impl AnnoByte {
+    /// The field holding Click offset `offset`, if this implementation keeps that byte.
+    fn at(offset: usize) -> Option<AnnoByte> {
+        match offset {
+            0..=3 => Some(AnnoByte::DstIp(offset)),
+            PAINT_ANNO_OFFSET => Some(AnnoByte::Paint),
+            ICMP_PARAMPROB_ANNO_OFFSET => Some(AnnoByte::ParamOff),
+            FIX_IP_SRC_ANNO_OFFSET => Some(AnnoByte::FixIpSrc),
+            20 | 21 => Some(AnnoByte::VlanTci(offset - 20)),
+            28..=31 => Some(AnnoByte::ExtraLength(offset - 28)),
+            _ => None,
+        }
+    }
+}
+
+impl Annotations {
+    /// True when the annotation byte at Click offset `offset` is kept (the destination IP at
+    /// 0-3, the paint at 16, the parameter-problem offset at 17, the fix-IP-source flag at 19,
+    /// the VLAN TCI at 20-21, the extra length at 28-31): the offsets an `ANNO` argument may
+    /// name.
+    pub fn has_byte(offset: usize) -> bool {
+        AnnoByte::at(offset).is_some()
+    }
+
+    /// The annotation byte at Click offset `offset` (`anno_u8`); 0 for a byte not kept.
+    pub fn byte(&self, offset: usize) -> u8 {
+        match AnnoByte::at(offset) {
+            Some(AnnoByte::DstIp(i)) => self.dst_ip[i],
+            Some(AnnoByte::Paint) => self.paint,
+            Some(AnnoByte::ParamOff) => self.param_off,
+            Some(AnnoByte::FixIpSrc) => u8::from(self.fix_ip_src),
+            Some(AnnoByte::VlanTci(i)) => self.vlan_tci.to_be_bytes()[i],
+            Some(AnnoByte::ExtraLength(i)) => self.extra_length.to_ne_bytes()[i],
+            None => 0,
+        }
+    }
+
+    /// Sets the annotation byte at Click offset `offset` (`set_anno_u8`); a byte not kept is
+    /// left alone (configurations are checked with [`Annotations::has_byte`]).
+    pub fn set_byte(&mut self, offset: usize, value: u8) {
+        match AnnoByte::at(offset) {
+            Some(AnnoByte::DstIp(i)) => self.dst_ip[i] = value,
+            Some(AnnoByte::Paint) => self.paint = value,
+            Some(AnnoByte::ParamOff) => self.param_off = value,
+            Some(AnnoByte::FixIpSrc) => self.fix_ip_src = value != 0,
+            Some(AnnoByte::VlanTci(i)) => {
+                let mut b = self.vlan_tci.to_be_bytes();
+                b[i] = value;
+                self.vlan_tci = u16::from_be_bytes(b);
+            }
+            Some(AnnoByte::ExtraLength(i)) => {
+                let mut b = self.extra_length.to_ne_bytes();
+                b[i] = value;
+                self.extra_length = u32::from_ne_bytes(b);
+            }
+            None => {}
+        }
+    }
 }
 
 /// Storage shared between clones of a packet.
@@ -177,6 +297,12 @@ impl PacketPool {
             bytes.resize(headroom + data.len() + tailroom, 0);
         });
         Packet::from_buffer(buf, headroom, data.len())
+    }
+
+    /// A zero-filled packet of `len` bytes with `headroom` bytes of headroom and no tailroom.
+    pub fn zeroed(&self, headroom: usize, len: usize) -> Packet {
+        let buf = self.shared.take(|bytes| bytes.resize(headroom + len, 0));
+        Packet::from_buffer(buf, headroom, len)
     }
 
     /// A packet holding a copy of `data` with the default headroom and tailroom.
@@ -414,6 +540,22 @@ impl Packet {
         self.mac_header = header_position(self.offset, offset);
     }
 
+    /// The bytes from the MAC-header annotation to the end of the data, writable (a shared
+    /// buffer is copied first). The header may lie in the headroom, as after a `Strip`. `None`
+    /// without the annotation or when it lies past the data.
+    pub fn mac_header_mut(&mut self) -> Option<&mut [u8]> {
+        let end = self.offset + self.len;
+        if self.mac_header == NO_HEADER || self.mac_header > end {
+            return None;
+        }
+        let start = self.mac_header as usize;
+        self.data_mut();
+        self.buf
+            .as_mut()
+            .and_then(Rc::get_mut)
+            .map(|b| &mut b.bytes[start..end as usize])
+    }
+
     /// Offset of the network header from the start of the data, if annotated and not before it.
     #[inline]
     pub fn network_header_offset(&self) -> Option<usize> {
@@ -440,6 +582,27 @@ impl Packet {
     pub fn network_header_position(&self) -> Option<isize> {
         (self.network_header != NO_HEADER)
             .then(|| self.network_header as isize - self.offset as isize)
+    }
+
+    /// The bytes from the MAC header annotation to the end of the data (the header may lie in
+    /// the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn mac_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.mac_header)
+    }
+
+    /// The bytes from the network header annotation to the end of the data (the header may
+    /// lie in the headroom); empty when the annotation is not set or lies past the end.
+    #[inline]
+    pub fn network_header_bytes(&self) -> &[u8] {
+        self.bytes_from(self.network_header)
+    }
+
+    /// The buffer bytes from position `h` to the end of the data, or nothing.
+    #[inline]
+    fn bytes_from(&self, h: u32) -> &[u8] {
+        let end = self.offset as usize + self.len as usize;
+        self.bytes().get(h as usize..end).unwrap_or(&[])
     }
 
     /// The bytes of the buffer's headroom directly in front of the data (read-only).
@@ -533,6 +696,24 @@ mod tests {
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);
+    }
+
+    #[test]
+    fn mac_header_in_the_headroom_is_writable() {
+        let a = Packet::from_slice(&[1, 2, 3, 4, 5, 6]);
+        let mut p = a.clone();
+        p.set_mac_header(2);
+        assert_eq!(p.mac_header_mut().map(|h| h.len()), Some(4));
+        p.pull_front(4);
+        let h = p.mac_header_mut().unwrap();
+        assert_eq!(h, &[3, 4, 5, 6]);
+        h[0] = 9;
+        assert_eq!(p.data(), &[5, 6]);
+        assert_eq!(a.data(), &[1, 2, 3, 4, 5, 6]);
+        p.pull_front(2);
+        p.set_mac_header(1);
+        assert!(p.mac_header_mut().is_none());
+        assert!(Packet::from_slice(&[1]).mac_header_mut().is_none());
     }
 
     #[test]

@@ -226,6 +226,7 @@ impl Router {
                 output_processing: &slot.outputs,
                 pool: &pool,
                 limits,
+                peers: &flat.elements,
             };
             let mut args = Args::parse(&slot.config);
             let el = slot.element.get_mut();

@@ -1,5 +1,5 @@
 //! Zero allocations per packet in the steady state: every benchmark configuration
-//! (configs/bench) is run for N and for 10N packets under dhat's counting allocator, and the
+//! (configs/bench) and every configuration in tests/data/allocations is run for N and for 10N packets under dhat's counting allocator, and the
 //! number of heap allocations made while the router runs must not grow with the packet count.
 //!
 //! Runs without the test harness (`harness = false`) so that no other test thread allocates
@@ -64,7 +64,16 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "click"))
         .collect();
     configs.sort();
-    assert_eq!(configs.len(), 6, "six benchmark configurations");
+    assert_eq!(configs.len(), 10, "ten benchmark configurations (a-e core, f-i middleboxes)");
+    // Configurations that exercise elements the benchmarks do not.
+    let extra = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/allocations");
+    let mut more: Vec<_> = std::fs::read_dir(&extra)
+        .expect("tests/data/allocations")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "click"))
+        .collect();
+    more.sort();
+    configs.extend(more);
     const N: u64 = 20_000;
     for path in &configs {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

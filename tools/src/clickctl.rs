@@ -9,8 +9,11 @@ use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::time::{Duration, Instant};
 
-/// Bytes per `config/<i>` chunk, as cosmos writes them.
-pub const CHUNK: usize = 992;
+pub use clickos_protocol::clickos::CHUNK;
+use clickos_protocol::clickos::{Key, ERROR, HALTED, READY, ROOT, RUNNING};
+use clickos_protocol::xenstore::{
+    self as xs, Header, HEADER_SIZE, XS_DIRECTORY, XS_ERROR, XS_READ, XS_RM, XS_WRITE,
+};
 
 /// The XenStore operations clickctl needs, on absolute paths.
 pub trait Store {
@@ -34,9 +37,9 @@ pub struct Ctl<S: Store> {
     pub timeout: Duration,
 }
 
-/// The home of router `rid` of domain `domid`.
-fn router_home(domid: u32, rid: u32) -> String {
-    format!("/local/domain/{domid}/data/clickos/{rid}")
+/// The absolute path of router `rid`'s `key` in domain `domid`.
+fn router_key(domid: u32, rid: u32, key: Key<'_>) -> String {
+    format!("/local/domain/{domid}/{}", key.path(ROOT, rid))
 }
 
 /// Splits `ELEMENT.HANDLER` at its last dot.
@@ -94,7 +97,7 @@ impl<S: Store> Ctl<S> {
     /// Waits until the guest has written `data/clickos/ready`, which it does once it watches
     /// for configurations (writing one earlier could go unseen).
     pub fn wait_ready(&mut self, domid: u32) -> Result<(), String> {
-        let key = format!("/local/domain/{domid}/data/clickos/ready");
+        let key = format!("/local/domain/{domid}/{READY}");
         self.wait_for(&key.clone(), |s| Ok(s.read(&key)?.map(|_| ())))
     }
 
@@ -102,8 +105,7 @@ impl<S: Store> Ctl<S> {
     /// ready, and waits until the guest runs it; returns the swap time in microseconds.
     pub fn install(&mut self, domid: u32, rid: u32, config: &str) -> Result<u64, String> {
         self.wait_ready(domid)?;
-        let home = router_home(domid, rid);
-        self.store.rm(&format!("{home}/config"))?;
+        self.store.rm(&router_key(domid, rid, Key::Config))?;
         let mut rest = config;
         let mut i = 0;
         while !rest.is_empty() {
@@ -112,7 +114,7 @@ impl<S: Store> Ctl<S> {
                 cut -= 1;
             }
             self.store
-                .write(&format!("{home}/config/{i}"), &rest[..cut])?;
+                .write(&router_key(domid, rid, Key::Chunk(i)), &rest[..cut])?;
             rest = &rest[cut..];
             i += 1;
         }
@@ -122,17 +124,21 @@ impl<S: Store> Ctl<S> {
     /// Asks the guest to (re)load router `rid` from its chunks and waits for the outcome;
     /// returns the swap time in microseconds.
     pub fn start(&mut self, domid: u32, rid: u32) -> Result<u64, String> {
-        let home = router_home(domid, rid);
-        let generation = self.store.read(&format!("{home}/generation"))?;
-        self.store.write(&format!("{home}/status"), "Running")?;
-        let what = format!("{home}/generation to change or {home}/status to be Error");
+        let key = |k| router_key(domid, rid, k);
+        let generation = self.store.read(&key(Key::Generation))?;
+        self.store.write(&key(Key::Status), RUNNING)?;
+        let what = format!(
+            "{} to change or {} to be {ERROR}",
+            key(Key::Generation),
+            key(Key::Status)
+        );
         self.wait_for(&what, |s| {
-            if s.read(&format!("{home}/generation"))? != generation {
-                let swap = s.read(&format!("{home}/swap_us"))?.unwrap_or_default();
+            if s.read(&key(Key::Generation))? != generation {
+                let swap = s.read(&key(Key::SwapUs))?.unwrap_or_default();
                 return Ok(Some(Ok(swap.parse().unwrap_or(0))));
             }
-            if s.read(&format!("{home}/status"))?.as_deref() == Some("Error") {
-                let error = s.read(&format!("{home}/error"))?.unwrap_or_default();
+            if s.read(&key(Key::Status))?.as_deref() == Some(ERROR) {
+                let error = s.read(&key(Key::Error))?.unwrap_or_default();
                 return Ok(Some(Err(format!(
                     "the guest rejected the configuration:\n{error}"
                 ))));
@@ -144,19 +150,20 @@ impl<S: Store> Ctl<S> {
     /// Stops router `rid`.
     pub fn stop(&mut self, domid: u32, rid: u32) -> Result<(), String> {
         self.store
-            .write(&format!("{}/status", router_home(domid, rid)), "Halted")
+            .write(&router_key(domid, rid, Key::Status), HALTED)
     }
 
     /// Calls read handler `element.handler` of router `rid`.
     pub fn read_handler(&mut self, domid: u32, rid: u32, spec: &str) -> Result<String, String> {
         let (element, handler) = split_handler(spec)?;
-        let home = router_home(domid, rid);
-        let answer = format!("{home}/elements/{element}/{handler}");
-        let error = format!("{home}/control/error/{element}/{handler}");
+        let answer = router_key(domid, rid, Key::Handler(element, handler));
+        let error = router_key(domid, rid, Key::HandlerError(element, handler));
         self.store.rm(&answer)?;
         self.store.rm(&error)?;
-        self.store
-            .write(&format!("{home}/control/read/{element}/{handler}"), "")?;
+        self.store.write(
+            &router_key(domid, rid, Key::ReadRequest(element, handler)),
+            "",
+        )?;
         self.wait_for(&answer.clone(), |s| {
             if let Some(v) = s.read(&answer)? {
                 return Ok(Some(Ok(v)));
@@ -174,13 +181,14 @@ impl<S: Store> Ctl<S> {
         value: &str,
     ) -> Result<(), String> {
         let (element, handler) = split_handler(spec)?;
-        let home = router_home(domid, rid);
-        let done = format!("{home}/control/written/{element}/{handler}");
-        let error = format!("{home}/control/error/{element}/{handler}");
+        let done = router_key(domid, rid, Key::Written(element, handler));
+        let error = router_key(domid, rid, Key::HandlerError(element, handler));
         self.store.rm(&done)?;
         self.store.rm(&error)?;
-        self.store
-            .write(&format!("{home}/elements/{element}/{handler}"), value)?;
+        self.store.write(
+            &router_key(domid, rid, Key::Handler(element, handler)),
+            value,
+        )?;
         self.wait_for(&done.clone(), |s| {
             if s.read(&done)?.is_some() {
                 return Ok(Some(Ok(())));
@@ -191,7 +199,7 @@ impl<S: Store> Ctl<S> {
 
     /// One line per router of the domain: id, status, generation, swap time, error.
     pub fn status(&mut self, domid: u32) -> Result<String, String> {
-        let root = format!("/local/domain/{domid}/data/clickos");
+        let root = format!("/local/domain/{domid}/{ROOT}");
         if self.store.read(&root)?.is_none() {
             return Err(format!(
                 "{root} does not exist: the guest does not serve the control protocol (yet)"
@@ -209,15 +217,15 @@ impl<S: Store> Ctl<S> {
             out.push_str("no routers\n");
         }
         for rid in rids {
-            let home = router_home(domid, rid);
-            let mut get = |k: &str| -> Result<String, String> {
+            let mut get = |k: Key<'_>| -> Result<String, String> {
                 Ok(self
                     .store
-                    .read(&format!("{home}/{k}"))?
+                    .read(&router_key(domid, rid, k))?
                     .unwrap_or_else(|| "-".into()))
             };
-            let (status, generation, swap) = (get("status")?, get("generation")?, get("swap_us")?);
-            let error = get("error")?;
+            let (status, generation, swap) =
+                (get(Key::Status)?, get(Key::Generation)?, get(Key::SwapUs)?);
+            let error = get(Key::Error)?;
             out.push_str(&format!(
                 "router {rid}: {status}, generation {generation}, last swap {swap} us\n"
             ));
@@ -253,14 +261,6 @@ pub struct XenStoreSocket {
     next_id: u32,
 }
 
-const XS_DIRECTORY: u32 = 1;
-const XS_READ: u32 = 2;
-const XS_WRITE: u32 = 11;
-const XS_RM: u32 = 13;
-const XS_ERROR: u32 = 16;
-/// The most payload a XenStore message carries.
-const PAYLOAD_MAX: usize = 4096;
-
 impl XenStoreSocket {
     /// Connects to xenstored.
     pub fn connect() -> Result<Self, String> {
@@ -285,29 +285,23 @@ impl XenStoreSocket {
 
     /// One request, its reply: `Ok(Some(payload))`, `Ok(None)` for ENOENT, `Err` otherwise.
     fn request(&mut self, ty: u32, payload: &[u8]) -> Result<Option<Vec<u8>>, String> {
-        if payload.len() > PAYLOAD_MAX {
-            return Err(format!(
-                "request of {} bytes is over XenStore's 4096",
-                payload.len()
-            ));
-        }
         let id = self.next_id;
         self.next_id = self.next_id.wrapping_add(1);
-        let mut msg = Vec::with_capacity(16 + payload.len());
-        for word in [ty, id, 0, payload.len() as u32] {
-            msg.extend_from_slice(&word.to_le_bytes());
-        }
-        msg.extend_from_slice(payload);
+        let msg = xs::request(ty, id, 0, payload).ok_or_else(|| {
+            format!(
+                "request of {} bytes is over XenStore's {}",
+                payload.len(),
+                xs::PAYLOAD_MAX
+            )
+        })?;
         let io = |e: std::io::Error| format!("xenstored: {e}");
         self.stream.write_all(&msg).map_err(io)?;
         loop {
-            let mut header = [0u8; 16];
+            let mut header = [0u8; HEADER_SIZE];
             self.stream.read_exact(&mut header).map_err(io)?;
-            let word = |i: usize| {
-                u32::from_le_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]])
-            };
-            let (rty, rid, len) = (word(0), word(4), word(12) as usize);
-            if len > PAYLOAD_MAX {
+            let h = Header::decode(&header);
+            let (rty, rid, len) = (h.ty, h.req_id, h.len as usize);
+            if len > xs::PAYLOAD_MAX {
                 return Err(format!("xenstored sent a {len}-byte reply"));
             }
             let mut body = vec![0u8; len];
@@ -330,35 +324,27 @@ impl XenStoreSocket {
     }
 }
 
-fn with_nul(path: &str) -> Vec<u8> {
-    let mut v = path.as_bytes().to_vec();
-    v.push(0);
-    v
-}
-
 impl Store for XenStoreSocket {
     fn read(&mut self, path: &str) -> Result<Option<String>, String> {
-        let body = self.request(XS_READ, &with_nul(path))?;
+        let body = self.request(XS_READ, &xs::path_payload(path))?;
         Ok(body.map(|b| String::from_utf8_lossy(&b).into_owned()))
     }
 
     fn write(&mut self, path: &str, value: &str) -> Result<(), String> {
-        let mut payload = with_nul(path);
-        payload.extend_from_slice(value.as_bytes());
-        self.request(XS_WRITE, &payload)
+        self.request(XS_WRITE, &xs::write_payload(path, value))
             .map_err(|e| format!("writing {path}: {e}"))?
             .map(drop)
             .ok_or_else(|| format!("writing {path}: no such domain path"))
     }
 
     fn rm(&mut self, path: &str) -> Result<(), String> {
-        self.request(XS_RM, &with_nul(path))
+        self.request(XS_RM, &xs::path_payload(path))
             .map(drop)
             .map_err(|e| format!("removing {path}: {e}"))
     }
 
     fn list(&mut self, path: &str) -> Result<Vec<String>, String> {
-        let body = self.request(XS_DIRECTORY, &with_nul(path))?;
+        let body = self.request(XS_DIRECTORY, &xs::path_payload(path))?;
         Ok(body
             .map(|b| {
                 b.split(|&c| c == 0)
@@ -373,6 +359,8 @@ impl Store for XenStoreSocket {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+pub mod libvirt;
 
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,8 @@
-//! Conformance with Click 2.1 (data in tests/data/conformance): each case's `config.click` is run
-//! by `click-run` inside a copy of its directory; the timestamp-free dump of the output pcaps
-//! must equal Click's `expected.txt` byte for byte, and the Print/ARPPrint/CheckIPHeader/Queue
-//! lines on stderr and the stdout must equal Click's.
+//! Conformance with Click 2.1 (data in tests/data/conformance and tests/data/middlebox): each
+//! case's `config.click` is run by `click-run` inside a copy of its directory; the
+//! timestamp-free dump of the output pcaps must equal Click's `expected.txt` byte for byte, the
+//! output files must equal Click's own `out*.pcap` (where the case has them) byte for byte
+//! except timestamps, and the element lines on stderr and the stdout must equal Click's.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -9,25 +10,74 @@ use std::process::Command;
 
 use pcap_file::pcap::PcapReader;
 
-fn cases_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/conformance")
+/// The directories holding the cases, one case per subdirectory.
+fn case_dirs() -> [PathBuf; 2] {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data");
+    [data.join("conformance"), data.join("middlebox")]
 }
 
-/// `== FILE linktype=N packets=K` then `IDX caplen=C len=L HEX` per record.
-fn canonical_dump(dir: &Path) -> String {
+/// The output pcaps of a case directory, in natural order (out2 before out10).
+fn output_pcaps(dir: &Path) -> Vec<String> {
     let mut files: Vec<String> = fs::read_dir(dir)
         .expect("case dir")
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with("out") && n.ends_with(".pcap"))
         .collect();
-    // Natural order: out2 before out10.
     files.sort_by_key(|n| {
         let digits: String = n.chars().filter(|c| c.is_ascii_digit()).collect();
         (digits.parse::<u64>().unwrap_or(0), n.clone())
     });
+    files
+}
+
+/// A pcap file with the timestamp of every record zeroed (records walked in the byte order
+/// of the file's magic), or `None` if it is not a well-formed pcap file.
+fn without_timestamps(mut bytes: Vec<u8>) -> Option<Vec<u8>> {
+    let magic = bytes.get(..4)?;
+    let little = match magic {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => return None,
+    };
+    let mut off = 24;
+    while off < bytes.len() {
+        let len: [u8; 4] = bytes.get(off + 8..off + 12)?.try_into().ok()?;
+        let caplen = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        };
+        bytes[off..off + 8].fill(0);
+        off += 16 + caplen as usize;
+    }
+    (off == bytes.len()).then_some(bytes)
+}
+
+/// Compares the output pcaps written in `work` with Click's in `src`, byte for byte except
+/// timestamps (header, byte order, magic, snaplen, record lengths and data).
+fn compare_pcap_files(src: &Path, work: &Path) -> Result<(), String> {
+    for name in output_pcaps(src) {
+        let read = |dir: &Path| fs::read(dir.join(&name)).map_err(|e| format!("{name}: {e}"));
+        let want = without_timestamps(read(src)?).ok_or(format!("{name}: Click's is no pcap"))?;
+        let got = without_timestamps(read(work)?).ok_or(format!("{name}: ours is no pcap"))?;
+        if got != want {
+            let at = got.iter().zip(&want).position(|(a, b)| a != b);
+            return Err(format!(
+                "{name} differs from Click's file (first difference at byte {:?}, sizes {} and {})",
+                at.unwrap_or(got.len().min(want.len())),
+                got.len(),
+                want.len()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// `== FILE linktype=N packets=K` then `IDX caplen=C len=L HEX` per record.
+fn canonical_dump(dir: &Path) -> String {
     let mut out = String::new();
-    for name in files {
+    for name in output_pcaps(dir) {
         let file = fs::File::open(dir.join(&name)).expect("output pcap");
         let mut reader = PcapReader::new(file).expect("pcap header");
         let linktype = u32::from(reader.header().datalink);
@@ -56,15 +106,19 @@ fn is_noise(line: &str) -> bool {
     line.starts_with("expensive Packet::push")
 }
 
-fn run_case(name: &str) -> Result<(), String> {
-    let src = cases_dir().join(name);
+fn run_case(src: &Path) -> Result<(), String> {
+    let name = src.file_name().unwrap_or_default().to_string_lossy();
     let work =
         std::env::temp_dir().join(format!("clickos-conformance-{}-{name}", std::process::id()));
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).map_err(|e| e.to_string())?;
-    for entry in fs::read_dir(&src).map_err(|e| e.to_string())? {
+    for entry in fs::read_dir(src).map_err(|e| e.to_string())? {
         let entry = entry.map_err(|e| e.to_string())?;
-        fs::copy(entry.path(), work.join(entry.file_name())).map_err(|e| e.to_string())?;
+        // Click's output files stay behind: the case must write its own.
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if !(file.starts_with("out") && file.ends_with(".pcap")) {
+            fs::copy(entry.path(), work.join(&file)).map_err(|e| e.to_string())?;
+        }
     }
     let output = Command::new(env!("CARGO_BIN_EXE_click-run"))
         .arg("config.click")
@@ -91,6 +145,7 @@ fn run_case(name: &str) -> Result<(), String> {
             "output pcaps differ:\n--- got\n{got}--- want\n{want}"
         ));
     }
+    compare_pcap_files(src, &work)?;
     let want_err: Vec<String> = fs::read_to_string(src.join("stderr.txt"))
         .map_err(|e| e.to_string())?
         .lines()
@@ -115,23 +170,80 @@ fn run_case(name: &str) -> Result<(), String> {
 
 #[test]
 fn every_case_matches_click() {
-    let mut names: Vec<String> = fs::read_dir(cases_dir())
-        .expect("conformance data")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.path().is_dir())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert!(names.len() >= 13, "conformance cases missing: {names:?}");
-    let failures: Vec<String> = names
+    let mut cases: Vec<PathBuf> = case_dirs()
         .iter()
-        .filter_map(|n| run_case(n).err().map(|e| format!("### {n}: {e}")))
+        .flat_map(|dir| fs::read_dir(dir).expect("conformance data"))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
         .collect();
+    cases.sort();
+    assert!(cases.len() >= 16, "conformance cases missing: {cases:?}");
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = run_case(case) {
+            failures.push(format!("### {}: {e}", case.display()));
+        }
+    }
     assert!(
         failures.is_empty(),
         "{} of {} cases differ from Click:\n{}",
         failures.len(),
-        names.len(),
+        cases.len(),
         failures.join("\n")
     );
+}
+
+/// Timestamps are the only bytes the file comparison ignores.
+#[test]
+fn pcap_comparison_ignores_only_timestamps() {
+    let file = fs::read(case_dirs()[1].join("switches/out0.pcap")).expect("Click's pcap");
+    let clean = without_timestamps(file.clone()).expect("pcap");
+    assert_eq!(clean.len(), file.len());
+    assert_eq!(clean[..24], file[..24]);
+    assert!(clean[24..32].iter().all(|&b| b == 0));
+    assert_eq!(clean[32..40], file[32..40]);
+    let mut be = file.clone();
+    be[..4].reverse();
+    assert!(
+        without_timestamps(be).is_none(),
+        "records walked in the magic's byte order"
+    );
+    assert!(without_timestamps(file[..file.len() - 1].to_vec()).is_none());
+}
+
+/// configs/ip-router.click with FromDump/ToDump for its devices forwards, answers a ping and
+/// sends a time-exceeded error (tests/data/ip-router/notes.txt).
+#[test]
+fn ip_router_config_forwards() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut config = fs::read_to_string(root.join("configs/ip-router.click")).expect("config");
+    let mut replace = |from: &str, to: &str| {
+        assert!(config.contains(from), "{from}");
+        config = config.replace(from, to);
+    };
+    replace("FromDevice(0)", "FromDump(in.pcap, STOP true)");
+    replace("FromDevice(1)", "Idle");
+    for n in 0..2 {
+        replace(
+            &format!("out{n} :: Queue(200) -> todevice{n} :: ToDevice({n})"),
+            &format!("out{n} :: Null -> todevice{n} :: ToDump(out{n}.pcap)"),
+        );
+    }
+    let src = std::env::temp_dir().join(format!("clickos-ip-router-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&src);
+    fs::create_dir_all(&src).expect("temp dir");
+    let data = root.join("tests/data/ip-router");
+    for file in ["in.pcap", "expected.txt"] {
+        fs::copy(data.join(file), src.join(file)).expect("copy");
+    }
+    for (file, text) in [("config.click", config.as_str()), ("exit.txt", "0\n")] {
+        fs::write(src.join(file), text).expect("write");
+    }
+    for file in ["stderr.txt", "stdout.txt"] {
+        fs::write(src.join(file), "").expect("write");
+    }
+    let result = run_case(&src);
+    let _ = fs::remove_dir_all(&src);
+    result.unwrap();
 }

@@ -67,11 +67,6 @@ impl ArpEntry {
     }
 }
 
-/// Milliseconds since the epoch (Click's jiffies).
-fn millis(t: Timestamp) -> i64 {
-    (t.sec as i64).saturating_mul(1000) + i64::from(t.nsec / 1_000_000)
-}
-
 /// Encapsulates IP packets (input 0, without Ethernet header, destination in the dst-IP
 /// annotation) in Ethernet headers `DST OUR_ETH 0x0800`, learning addresses from ARP replies
 /// on input 1. Packets for unknown destinations wait (in order) while a broadcast who-has goes
@@ -416,7 +411,7 @@ impl Element for ARPQuerier {
     }
 
     fn push(&mut self, port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
-        let now = millis(ctx.now());
+        let now = ctx.now().millis();
         self.last_now = now;
         if port == 0 {
             self.handle_ip(packet, false, now, ctx);
@@ -432,7 +427,7 @@ impl Element for ARPQuerier {
     }
 
     fn run_timer(&mut self, ctx: &mut TaskContext<'_>) -> Option<Duration> {
-        self.expire(millis(ctx.push.now()));
+        self.expire(ctx.push.now().millis());
         self.expire_interval()
     }
 

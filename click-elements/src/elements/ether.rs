@@ -201,6 +201,15 @@ fn parse_length(s: &str) -> Result<usize, String> {
         .ok_or_else(|| String::from("out of range"))
 }
 
+/// Removes `n` bytes from the front of `p` as Click's `Packet::pull` does: all of a shorter
+/// packet, with its complaint on stderr.
+pub(crate) fn pull_front_or_complain(p: &mut Packet, n: usize, env: &mut dyn ActionEnv) {
+    if n > p.len() {
+        env.chatter(format_args!("Packet::pull {} > length {}", n, p.len()));
+    }
+    p.pull_front(n);
+}
+
 /// Removes `LENGTH` bytes from the front of every packet (all of a shorter packet, with
 /// Click's `Packet::pull` complaint on stderr).
 #[derive(Default)]
@@ -220,14 +229,7 @@ impl SimpleAction for Strip {
     }
 
     fn action(&mut self, p: &mut Packet, env: &mut dyn ActionEnv) -> Verdict {
-        if self.nbytes > p.len() {
-            env.chatter(format_args!(
-                "Packet::pull {} > length {}",
-                self.nbytes,
-                p.len()
-            ));
-        }
-        p.pull_front(self.nbytes);
+        pull_front_or_complain(p, self.nbytes, env);
         Verdict::Out(0)
     }
 }

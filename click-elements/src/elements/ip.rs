@@ -8,6 +8,7 @@ use alloc::vec::Vec;
 use crate::args::{parse_bool, parse_ip, parse_ip_prefix, parse_u64, split_words, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
+use crate::elements::dropstats::DropStats;
 use crate::elements::net::{be16, bytes4, header20_cksum_ok, in_cksum, update_cksum};
 use crate::packet::{Packet, Timestamp};
 
@@ -47,7 +48,7 @@ impl Reason {
 }
 
 /// Parses a space-separated list of IP addresses.
-fn parse_ip_list(s: &str) -> Result<Vec<[u8; 4]>, String> {
+pub(crate) fn parse_ip_list(s: &str) -> Result<Vec<[u8; 4]>, String> {
     split_words(s).into_iter().map(parse_ip).collect()
 }
 
@@ -77,7 +78,7 @@ enum FirstArg {
 }
 
 /// Parses an offset into the packet.
-fn parse_offset(s: &str) -> Result<usize, String> {
+pub(crate) fn parse_offset(s: &str) -> Result<usize, String> {
     usize::try_from(parse_u64(s)?).map_err(|_| String::from("out of range"))
 }
 
@@ -94,10 +95,8 @@ pub struct CheckIPHeader {
     offset: usize,
     bad_src: Vec<[u8; 4]>,
     good_dst: Vec<[u8; 4]>,
-    verbose: bool,
     checksum: bool,
-    details: Option<[u64; 6]>,
-    drops: u64,
+    stats: DropStats<6>,
     has_reject_output: bool,
     /// The element's name, for messages printed while pulling.
     name: String,
@@ -109,10 +108,8 @@ impl Default for CheckIPHeader {
             offset: 0,
             bad_src: Vec::new(),
             good_dst: Vec::new(),
-            verbose: false,
             checksum: true,
-            details: None,
-            drops: 0,
+            stats: DropStats::default(),
             has_reject_output: false,
             name: String::new(),
         }
@@ -187,14 +184,8 @@ impl CheckIPHeader {
 
     #[cold]
     fn reject(&mut self, reason: Reason) -> Option<Reason> {
-        let report = self.drops == 0 || self.verbose;
-        self.drops += 1;
-        if let Some(d) = self.details.as_mut() {
-            if let Some(i) = REASONS.iter().position(|&r| r == reason) {
-                d[i] += 1;
-            }
-        }
-        report.then_some(reason)
+        let index = REASONS.iter().position(|&r| r == reason).unwrap_or(0);
+        self.stats.reject(index).then_some(reason)
     }
 }
 
@@ -220,8 +211,7 @@ impl Element for CheckIPHeader {
         let bad_src = args.read_kw("BADSRC", parse_ip_list);
         let good_dst = args.read_kw("GOODDST", parse_ip_list);
         let mut offset = args.read_kw("OFFSET", parse_offset);
-        self.verbose = args.read_kw("VERBOSE", parse_bool).unwrap_or(false);
-        let details = args.read_kw("DETAILS", parse_bool).unwrap_or(false);
+        self.stats.configure(args);
         self.checksum = args.read_kw("CHECKSUM", parse_bool).unwrap_or(true);
         let (mut bad, mut good) = interfaces.unwrap_or_default();
         if let Some(b) = bad_src {
@@ -249,7 +239,6 @@ impl Element for CheckIPHeader {
         self.offset = offset.unwrap_or(0);
         self.bad_src = bad;
         self.good_dst = good;
-        self.details = details.then_some([0; 6]);
         self.has_reject_output = ctx.noutputs == 2;
         self.name = String::from(ctx.name);
         Ok(())
@@ -306,25 +295,11 @@ impl Element for CheckIPHeader {
     }
 
     fn read_handlers(&self) -> &'static [&'static str] {
-        if self.details.is_some() {
-            &["drops", "drop_details"]
-        } else {
-            &["drops"]
-        }
+        self.stats.read_handlers()
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        match name {
-            "drops" => Some(format!("{}", self.drops)),
-            "drop_details" => self.details.map(|d| {
-                let mut s = String::new();
-                for (count, reason) in d.iter().zip(REASONS) {
-                    s.push_str(&format!("{count}\t{}\n", reason.text()));
-                }
-                s
-            }),
-            _ => None,
-        }
+        self.stats.read_handler(name, &REASONS.map(Reason::text))
     }
 }
 

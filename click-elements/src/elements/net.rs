@@ -5,11 +5,25 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::args::parse_uint_max;
-use crate::packet::Timestamp;
+use crate::args::{parse_i64, parse_uint_max};
+use crate::packet::{Packet, Timestamp};
 
 /// Length of an Ethernet header.
 pub const ETHER_LEN: usize = 14;
+/// Length of an IPv4 header without options.
+pub const IP_LEN: usize = 20;
+/// IP protocol number of ICMP.
+pub const IP_PROTO_ICMP: u8 = 1;
+/// IP protocol number of TCP.
+pub const IP_PROTO_TCP: u8 = 6;
+/// IP protocol number of UDP.
+pub const IP_PROTO_UDP: u8 = 17;
+/// Length of a TCP header without options.
+pub const TCP_LEN: usize = 20;
+/// Length of a UDP header.
+pub const UDP_LEN: usize = 8;
+/// Length of an ICMP header (type, code, checksum and 4 bytes).
+pub const ICMP_LEN: usize = 8;
 /// Length of an ARP packet for Ethernet and IPv4 (`click_ether_arp`).
 pub const ARP_LEN: usize = 28;
 /// Ethertype of IPv4.
@@ -26,6 +40,174 @@ pub const ARPHRD_ETHER: u16 = 1;
 pub const ARPOP_REQUEST: u16 = 1;
 /// ARP operation: reply.
 pub const ARPOP_REPLY: u16 = 2;
+
+/// Byte offset of the TTL in an IPv4 header.
+pub const IP_TTL: usize = 8;
+/// Byte offset of the header checksum in an IPv4 header.
+pub const IP_SUM: usize = 10;
+/// The don't-fragment flag of the IP fragment field.
+pub const IP_DF: u16 = 0x4000;
+/// The more-fragments flag of the IP fragment field.
+pub const IP_MF: u16 = 0x2000;
+/// The fragment offset bits of the IP fragment field (in units of 8 bytes).
+pub const IP_OFFMASK: u16 = 0x1fff;
+/// IP option: end of the option list.
+pub const IPOPT_EOL: u8 = 0;
+/// IP option: no operation (one byte).
+pub const IPOPT_NOP: u8 = 1;
+/// IP option: Record Route.
+pub const IPOPT_RR: u8 = 7;
+/// IP option: Timestamp.
+pub const IPOPT_TS: u8 = 68;
+/// IP option: Loose Source and Record Route.
+pub const IPOPT_LSRR: u8 = 131;
+/// IP option: Strict Source and Record Route.
+pub const IPOPT_SSRR: u8 = 137;
+
+/// The offset of the IPv4 header annotated on `p`, when it lies within the data with at least
+/// the 20 bytes of a header without options after it.
+pub fn ip_header_offset(p: &Packet) -> Option<usize> {
+    let nh = p.network_header_offset()?;
+    (p.len() >= nh.checked_add(IP_LEN)?).then_some(nh)
+}
+
+/// The offset and length of the IPv4 header annotated on `p`, when the whole header (at least
+/// 20 bytes, as long as its IHL says) lies within the data.
+pub fn ip_header_span(p: &Packet) -> Option<(usize, usize)> {
+    let nh = ip_header_offset(p)?;
+    let hlen = ip_header_len(p.data()[nh]);
+    (hlen >= IP_LEN && nh + hlen <= p.len()).then_some((nh, hlen))
+}
+
+/// The header length in bytes given by the version/IHL byte of an IPv4 header.
+#[inline]
+pub fn ip_header_len(vhl: u8) -> usize {
+    usize::from(vhl & 0x0f) * 4
+}
+
+/// True for 224.0.0.0/4.
+#[inline]
+pub fn is_multicast(a: [u8; 4]) -> bool {
+    a[0] & 0xf0 == 0xe0
+}
+
+/// Zeroes the checksum of the IPv4 header `h` (all of it, options included) and writes the
+/// Internet checksum of the result there. Headers shorter than 12 bytes are left alone.
+pub fn set_ip_checksum(h: &mut [u8]) {
+    if h.len() < IP_SUM + 2 {
+        return;
+    }
+    h[IP_SUM..IP_SUM + 2].fill(0);
+    let sum = in_cksum(h);
+    h[IP_SUM..IP_SUM + 2].copy_from_slice(&sum.to_be_bytes());
+}
+
+/// What starts at offset `at` of an IPv4 header's option area (see [`ip_option_at`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IpOptionAt {
+    /// A one-byte NOP: the next option starts at `at + 1`.
+    Nop,
+    /// EOL: the option list ends here.
+    End,
+    /// An option whose length byte (at `at + 1`) is missing, below 2 or runs past the header.
+    BadLength,
+    /// An option of type `kind` spanning `len` bytes from `at`.
+    Option {
+        /// The option type byte.
+        kind: u8,
+        /// The option length (at least 2, within the header).
+        len: usize,
+    },
+}
+
+/// Decodes the option at offset `at` (`IP_LEN <= at < header.len()`) of the IPv4
+/// header `header` (exactly its header-length bytes), the way Click's option walkers do:
+/// NOPs are skipped one byte at a time, EOL ends the list, and an option is well formed when
+/// its length is at least 2 and it ends within the header.
+pub fn ip_option_at(header: &[u8], at: usize) -> IpOptionAt {
+    match header.get(at) {
+        None | Some(&IPOPT_EOL) => IpOptionAt::End,
+        Some(&IPOPT_NOP) => IpOptionAt::Nop,
+        Some(&kind) => match header.get(at + 1).map(|&l| usize::from(l)) {
+            Some(len) if len >= 2 && at + len <= header.len() => IpOptionAt::Option { kind, len },
+            _ => IpOptionAt::BadLength,
+        },
+    }
+}
+
+/// Click's names of ICMP types (`NameInfo::T_ICMP_TYPE`).
+const ICMP_TYPE_NAMES: [(&str, u8); 15] = [
+    ("echo", 8),
+    ("echo-reply", 0),
+    ("inforeq", 15),
+    ("inforeq-reply", 16),
+    ("maskreq", 17),
+    ("maskreq-reply", 18),
+    ("parameterproblem", 12),
+    ("redirect", 5),
+    ("routeradvert", 9),
+    ("routersolicit", 10),
+    ("sourcequench", 4),
+    ("timeexceeded", 11),
+    ("timestamp", 13),
+    ("timestamp-reply", 14),
+    ("unreachable", 3),
+];
+
+/// Click's names of ICMP codes for each type that has any (`NameInfo::T_ICMP_CODE + type`).
+const ICMP_CODE_NAMES: [(u8, &[(&str, u8)]); 4] = [
+    (
+        3,
+        &[
+            ("filterprohibited", 13),
+            ("host", 1),
+            ("hostprecedence", 14),
+            ("hostprohibited", 10),
+            ("hostunknown", 7),
+            ("isolated", 8),
+            ("needfrag", 4),
+            ("net", 0),
+            ("netprohibited", 9),
+            ("netunknown", 6),
+            ("port", 3),
+            ("precedencecutoff", 15),
+            ("protocol", 2),
+            ("srcroutefail", 5),
+            ("toshost", 12),
+            ("tosnet", 11),
+        ],
+    ),
+    (5, &[("host", 1), ("net", 0), ("toshost", 3), ("tosnet", 2)]),
+    (11, &[("reassembly", 1), ("transit", 0)]),
+    (12, &[("erroratptr", 0), ("length", 2), ("missingopt", 1)]),
+];
+
+/// The value of an ICMP type given by Click's name for it or as an integer; integers outside
+/// 0-255 are returned as they are, for the caller to refuse.
+pub fn parse_icmp_type(s: &str) -> Result<i64, String> {
+    ICMP_TYPE_NAMES
+        .iter()
+        .find(|(name, _)| *name == s)
+        .map(|&(_, t)| i64::from(t))
+        .map_or_else(
+            || parse_i64(s).map_err(|_| String::from("expected ICMP type")),
+            Ok,
+        )
+}
+
+/// The value of an ICMP code of type `icmp_type` given by Click's name for it or as an
+/// integer; integers outside 0-255 are returned as they are, for the caller to refuse.
+pub fn parse_icmp_code(icmp_type: u8, s: &str) -> Result<i64, String> {
+    ICMP_CODE_NAMES
+        .iter()
+        .find(|(t, _)| *t == icmp_type)
+        .and_then(|(_, names)| names.iter().find(|(name, _)| *name == s))
+        .map(|&(_, c)| i64::from(c))
+        .map_or_else(
+            || parse_i64(s).map_err(|_| String::from("expected ICMP code")),
+            Ok,
+        )
+}
 
 /// The big-endian 16-bit value at `offset`, if the bytes are there.
 #[inline]
@@ -94,6 +276,95 @@ pub fn header20_cksum_ok(h: &[u8; 20]) -> bool {
     s == 0xffff
 }
 
+/// The checksum of a TCP or UDP segment `data` (its checksum field zero) with the IPv4
+/// pseudo-header of `src`, `dst`, `proto` and `data.len()`. A result of zero is returned as
+/// zero, as Click's `click_in_cksum_pseudohdr` does.
+pub fn transport_cksum(src: [u8; 4], dst: [u8; 4], proto: u8, data: &[u8]) -> u16 {
+    pseudo_sum(ones_sum(data), src, dst, proto, data.len())
+}
+
+/// Folds a segment's own one's-complement sum `data_sum` with the pseudo header of `src`,
+/// `dst`, `proto` and `len` (modulo 2^16) and complements it.
+fn pseudo_sum(data_sum: u16, src: [u8; 4], dst: [u8; 4], proto: u8, len: usize) -> u16 {
+    let word = |a: u8, b: u8| u32::from(u16::from_be_bytes([a, b]));
+    let mut sum = u32::from(data_sum)
+        + word(src[0], src[1])
+        + word(src[2], src[3])
+        + word(dst[0], dst[1])
+        + word(dst[2], dst[3])
+        + u32::from(proto)
+        + (len as u32 & 0xffff);
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Where an IPv4 packet's headers are: the network-header annotation and the transport header
+/// after it (at the header length the IP header announces, as Click's CheckIPHeader and
+/// MarkIPHeader set the transport header), if the annotation is set and the first 20 bytes of
+/// the IP header are present. The transport offset may lie past the end of the data.
+pub fn ip_transport_offsets(p: &Packet) -> Option<(usize, usize)> {
+    let nh = p.network_header_offset()?;
+    let ip = p.data().get(nh..)?;
+    ip.get(..IP_LEN)?;
+    Some((nh, nh + usize::from(ip[0] & 0x0f) * 4))
+}
+
+/// True when the IPv4 header `ip` (at least 20 bytes) is a fragment: more fragments or a
+/// non-zero offset (Click's `IP_ISFRAG`).
+pub fn ip_is_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x3f != 0 || ip[7] != 0
+}
+
+/// True when the IPv4 header `ip` (at least 20 bytes) is a first fragment or no fragment
+/// (offset 0, Click's `IP_FIRSTFRAG`).
+pub fn ip_is_first_fragment(ip: &[u8]) -> bool {
+    ip[6] & 0x1f == 0 && ip[7] == 0
+}
+
+/// The destination of the pseudo header of the IPv4 header `ip` (at least 20 bytes): the final
+/// destination of a loose or strict source route option, else the destination address.
+fn pseudo_destination(ip: &[u8]) -> [u8; 4] {
+    let end = (usize::from(ip[0] & 0x0f) * 4).min(ip.len());
+    let mut i = IP_LEN;
+    while i < end {
+        match ip[i] {
+            // End of options.
+            0 => break,
+            // No operation.
+            1 => i += 1,
+            kind => {
+                let Some(&len) = ip.get(i + 1).filter(|_| i + 1 < end) else {
+                    break;
+                };
+                let len = usize::from(len);
+                if len < 2 || i + len > end {
+                    break;
+                }
+                // LSRR (131) and SSRR (137): the last address is the final destination.
+                if (kind == 131 || kind == 137) && len >= 7 {
+                    if let Some(d) = bytes4(ip, i + len - 4) {
+                        return d;
+                    }
+                }
+                i += len;
+            }
+        }
+    }
+    [ip[16], ip[17], ip[18], ip[19]]
+}
+
+/// The TCP/UDP checksum of a segment of `len` bytes whose own one's-complement sum (with the
+/// checksum field zeroed, or as received when checking) is `data_sum`, with the pseudo header
+/// of the IPv4 header `ip` (at least 20 bytes; source, destination — the final one of a source
+/// route — protocol, and `len` modulo 2^16): Click's `click_in_cksum_pseudohdr`. A segment that
+/// holds a valid checksum gives 0.
+pub fn pseudo_header_cksum(data_sum: u16, ip: &[u8], len: usize) -> u16 {
+    let src = [ip[12], ip[13], ip[14], ip[15]];
+    pseudo_sum(data_sum, src, pseudo_destination(ip), ip[9], len)
+}
+
 /// Updates checksum `sum` after a 16-bit word changed from `old` to `new` (RFC 1624,
 /// eqn. 3: `~(~HC + ~m + m')`).
 pub fn update_cksum(sum: u16, old: u16, new: u16) -> u16 {
@@ -133,9 +404,53 @@ pub fn fmt_timestamp(t: &Timestamp) -> String {
     format!("{}.{:09}", t.sec, t.nsec)
 }
 
+/// Formats a number as C's `%.12g` (Click's `String(double)`): 12 significant digits, trailing
+/// zeros dropped, exponent form below 1e-4 and from 1e12.
+pub fn fmt_g12(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let sci = format!("{x:.11e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: &str| -> String {
+        if s.contains('.') {
+            String::from(s.trim_end_matches('0').trim_end_matches('.'))
+        } else {
+            String::from(s)
+        }
+    };
+    if !(-4..12).contains(&exp) {
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    } else {
+        trim(&format!("{x:.*}", (11 - exp) as usize))
+    }
+}
+
 /// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
 pub fn parse_u16(s: &str) -> Result<u16, String> {
     parse_uint_max(s, 0xffff).map(|v| v as u16)
+}
+
+/// Parses an IP protocol: a number up to 255 or one of Click's names (`icmp`, `igmp`,
+/// `ipip`, `tcp`, `udp`, `dccp`, `gre`, `sctp`).
+pub fn parse_ip_proto(s: &str) -> Result<u8, String> {
+    Ok(match s {
+        "icmp" => 1,
+        "igmp" => 2,
+        "ipip" => 4,
+        "tcp" => 6,
+        "udp" => IP_PROTO_UDP,
+        "dccp" => 33,
+        "gre" => 47,
+        "sctp" => 132,
+        _ => {
+            return parse_uint_max(s, 255)
+                .map(|v| v as u8)
+                .map_err(|_| String::from("bad IP protocol"))
+        }
+    })
 }
 
 #[cfg(test)]
@@ -187,6 +502,22 @@ mod tests {
     }
 
     #[test]
+    fn transport_checksum_verifies() {
+        // A UDP datagram 10.0.0.2:5353 -> 10.0.1.2:53 from the middlebox cases.
+        let mut udp = [
+            0x14, 0xe9, 0x00, 0x35, 0x00, 0x12, 0x00, 0x00, 0x01, 0x08, 0x0f, 0x16, 0x1d, 0x24,
+            0x2b, 0x32, 0x39, 0x40,
+        ];
+        let sum = transport_cksum([10, 0, 0, 2], [10, 0, 1, 2], IP_PROTO_UDP, &udp);
+        assert_eq!(sum, 0x43f4);
+        udp[6..8].copy_from_slice(&sum.to_be_bytes());
+        assert_eq!(
+            transport_cksum([10, 0, 0, 2], [10, 0, 1, 2], IP_PROTO_UDP, &udp),
+            0
+        );
+    }
+
+    #[test]
     fn safe_accessors() {
         let d = [1u8, 2, 3, 4, 5];
         assert_eq!(be16(&d, 3), Some(0x0405));
@@ -220,6 +551,23 @@ mod tests {
             "1700000000.005000000"
         );
         assert_eq!(parse_u16("0x88a8"), Ok(0x88a8));
+        assert_eq!(parse_ip_proto("gre"), Ok(47));
+        assert_eq!(parse_ip_proto("4"), Ok(4));
+        assert!(parse_ip_proto("256").is_err());
+        assert!(parse_ip_proto("tcpudp").is_err());
+        for (x, want) in [
+            (0.0, "0"),
+            (1000.0, "1000"),
+            (2.0 / 3.0, "0.666666666667"),
+            (1234.5678, "1234.5678"),
+            (999999999999.9, "1e+12"),
+            (4294967295000.0, "4.294967295e+12"),
+            (0.00012, "0.00012"),
+            (0.0000123, "1.23e-05"),
+            (99999999999.99999, "100000000000"),
+        ] {
+            assert_eq!(fmt_g12(x), want, "{x}");
+        }
         assert!(parse_u16("65536").is_err());
     }
 }

@@ -11,12 +11,33 @@ use crate::element::{ConfigureContext, Element, PullContext, PushContext};
 use crate::elements::net::fmt_timestamp;
 use crate::packet::Packet;
 
-/// How Print shows packet contents.
+/// How Print and IPPrint show packet contents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Contents {
+pub(crate) enum Contents {
+    /// Not at all.
     None,
+    /// Hexadecimal bytes.
     Hex,
+    /// Printable characters, `.` for the others.
     Ascii,
+}
+
+/// Parses a `CONTENTS` value: a boolean (true: hex) or `NONE`, `HEX`, `ASCII` in any case.
+pub(crate) fn parse_contents(c: &str) -> Result<Contents, String> {
+    Ok(match parse_bool(c) {
+        Ok(true) => Contents::Hex,
+        Ok(false) => Contents::None,
+        Err(_) => match c.to_ascii_uppercase().as_str() {
+            "NONE" => Contents::None,
+            "HEX" => Contents::Hex,
+            "ASCII" => Contents::Ascii,
+            _ => {
+                return Err(format!(
+                    "CONTENTS: bad contents value '{c}'; should be 'NONE', 'HEX', or 'ASCII'"
+                ))
+            }
+        },
+    })
 }
 
 /// Prints `[LABEL: ][TIMESTAMP: ]LEN | DATA` for every packet and passes it on. LEN is the
@@ -118,20 +139,7 @@ impl Element for Print {
         self.active = args.read_kw("ACTIVE", parse_bool).unwrap_or(true);
         self.headroom = args.read_kw("HEADROOM", parse_bool).unwrap_or(false);
         if let Some(c) = contents {
-            self.contents = match parse_bool(&c) {
-                Ok(true) => Contents::Hex,
-                Ok(false) => Contents::None,
-                Err(_) => match c.to_ascii_uppercase().as_str() {
-                    "NONE" => Contents::None,
-                    "HEX" => Contents::Hex,
-                    "ASCII" => Contents::Ascii,
-                    _ => {
-                        return Err(format!(
-                        "CONTENTS: bad contents value '{c}'; should be 'NONE', 'HEX', or 'ASCII'"
-                    ))
-                    }
-                },
-            };
+            self.contents = parse_contents(&c)?;
         }
         Ok(())
     }

@@ -57,6 +57,7 @@ pub fn configure(
         output_processing: &outputs,
         pool: &pool,
         limits: &crate::Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element.configure(&mut args, &ctx).and(args.finish())?;
@@ -247,6 +248,33 @@ pub fn dump_packet(bytes: &[u8]) -> Packet {
     p
 }
 
+/// The records of a classic pcap file (either byte order, micro- or nanosecond magic).
+pub fn pcap_records(file: &[u8]) -> Vec<Vec<u8>> {
+    let little = match file[..4] {
+        [0xd4, 0xc3, 0xb2, 0xa1] | [0x4d, 0x3c, 0xb2, 0xa1] => true,
+        [0xa1, 0xb2, 0xc3, 0xd4] | [0xa1, 0xb2, 0x3c, 0x4d] => false,
+        _ => panic!("not a pcap file"),
+    };
+    let mut records = Vec::new();
+    let mut off = 24;
+    while off < file.len() {
+        let len: [u8; 4] = file[off + 8..off + 12].try_into().unwrap();
+        let caplen = if little {
+            u32::from_le_bytes(len)
+        } else {
+            u32::from_be_bytes(len)
+        } as usize;
+        records.push(file[off + 16..off + 16 + caplen].to_vec());
+        off += 16 + caplen;
+    }
+    records
+}
+
+/// Moves the lines `platform` printed to the end of `lines`.
+pub fn drain_chatter(platform: &mut TestPlatform, lines: &mut Vec<String>) {
+    lines.append(&mut platform.chatter);
+}
+
 /// Pull input that hands out the packets it was given, one per pull.
 struct FeedInputs(Vec<Packet>);
 
@@ -257,7 +285,8 @@ impl crate::element::PullInputs for FeedInputs {
 }
 
 /// The frames of the robustness test: an echo request and its bad twins (checksum, IHL 0 and
-/// 15), ARP request and reply, single and double VLAN tags, and 0xff garbage.
+/// 15), a UDP packet with every kind of IP option the option walkers handle, ARP request and
+/// reply, single and double VLAN tags, and 0xff garbage.
 fn hostile_frames() -> Vec<Vec<u8>> {
     let echo = icmp_echo();
     let mut bad_sum = echo.clone();
@@ -269,7 +298,14 @@ fn hostile_frames() -> Vec<Vec<u8>> {
     let arp = arp_request(SERVER_IP);
     let mut arp_reply = arp.clone();
     arp_reply[21] = 2;
+    // Router Alert, LSRR, Record Route, Timestamp, NOP, EOL.
+    let options = [
+        0x94, 4, 0, 0, 131, 7, 8, 1, 2, 3, 4, 7, 7, 4, 0, 0, 0, 0, 68, 8, 5, 0x31, 0, 0, 0, 0, 1, 0,
+    ];
+    let mut with_options = ip_header(17, 64, CLIENT_IP, SERVER_IP, &options);
+    with_options.resize(64, 0x5a);
     vec![
+        ether(SERVER_MAC, CLIENT_MAC, 0x0800, &with_options, 0),
         echo.clone(),
         bad_sum,
         ihl0,
@@ -301,6 +337,8 @@ fn hostile_packets() -> Vec<Packet> {
                 p.anno.dst_ip = [10, 10, 0, (len % 4) as u8 * 85];
                 p.anno.vlan_tci = (len as u16) << 4;
                 p.anno.paint = len as u8;
+                p.anno.param_off = (len * 7) as u8;
+                p.anno.fix_ip_src = len % 3 == 0;
                 packets.push(p);
             }
         }
@@ -344,6 +382,40 @@ fn no_element_panics_on_any_packet() {
         ("VLANEncap", "VLAN_ID 0"),
         ("VLANEncap", "ANNO"),
         ("CheckIPHeader", "OFFSET 70000"),
+        ("HashSwitch", "34, 4"),
+        ("Switch", "-1"),
+        ("PaintSwitch", "ANNO 20"),
+        ("SetTCPChecksum", ""),
+        ("IPPrint", "PAYLOAD HEX, MAXLENGTH -1, SWAP false"),
+        (
+            "IPPrint",
+            "CONTENTS ASCII, ID true, TTL true, AGGREGATE true, PAINT true",
+        ),
+        ("GetIPAddress", "IP src"),
+        ("GetIPAddress", "70000"),
+        ("IPEncap", "gre, 1.2.3.4, DST_ANNO"),
+        ("UDPIPEncap", "1.2.3.4, 1, DST_ANNO, 2, false"),
+        ("MarkMACHeader", "OFFSET 100, LENGTH 4"),
+        ("MarkIPHeader", "OFFSET 100"),
+        ("DecIPTTL", ""),
+        ("ICMPError", "10.0.0.1, parameterproblem"),
+        ("ICMPError", "10.0.0.1, redirect, MTU 30"),
+        ("IPFragmenter", "24"),
+        ("IPFragmenter", "8, HONOR_DF false"),
+        ("HostEtherFilter", "0:0:c0:0:0:1, DROP_OWN true, OFFSET 4"),
+        ("IPRewriter", "pass 1"),
+        (
+            "IPRewriter",
+            "keep 0 1, MAPPING_CAPACITY 1, UDP_GUARANTEE 0",
+        ),
+        (
+            "UDPRewriter",
+            "pattern 1.0.0.1 1-2# - - 0 1, MAPPING_CAPACITY 1",
+        ),
+        (
+            "IPAddrRewriter",
+            "pattern 10.1.0.0/30 - 0 1, MAPPING_CAPACITY 0",
+        ),
     ];
     let registry = crate::Registry::standard();
     let mut runs: Vec<(crate::class::ClassInfo, String)> = registry

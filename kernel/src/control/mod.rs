@@ -24,13 +24,8 @@ use log::{info, warn};
 #[cfg(test)]
 mod tests;
 
-/// The XenStore directory of the protocol, relative to the domain's home.
-pub const ROOT: &str = "data/clickos";
-/// The pre-2016 ClickOS layout (OpenVIM's ClickOS demo writes it), served the same way.
-pub const LEGACY_ROOT: &str = "clickos";
-/// Written by the guest once it watches [`ROOT`] and [`LEGACY_ROOT`]: tools that wait for it
-/// before writing a configuration cannot race the guest's start.
-pub const READY: &str = "data/clickos/ready";
+use clickos_protocol::clickos::{Key, ERROR, HALTED, RUNNING};
+pub use clickos_protocol::clickos::{Request, LEGACY_ROOT, READY, ROOT};
 
 /// Keys the guest itself writes and remembers, to tell their watch echo from a tool's write.
 const ECHOES_KEPT: usize = 64;
@@ -139,52 +134,6 @@ impl<T: Transport> KeyStore for Client<T> {
 
     fn write(&mut self, path: &str, value: &str) -> Result<(), XsError> {
         Client::write(self, 0, path, value)
-    }
-}
-
-/// What a change under [`ROOT`] asks of the guest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Request<'a> {
-    /// `<rid>/status` changed: load (`Running`) or stop (`Halted`) router `rid`.
-    Status(u32),
-    /// `<rid>/control/read/<element>/<handler>` was written: answer a read handler.
-    Read(u32, &'a str, &'a str),
-    /// `<rid>/elements/<element>/<handler>` was written: call a write handler.
-    Write(u32, &'a str, &'a str),
-}
-
-impl<'a> Request<'a> {
-    /// Classifies the path of a watch event, with the root it is under ([`ROOT`] or
-    /// [`LEGACY_ROOT`]); everything else under them (config chunks, the guest's own reports)
-    /// and outside them is `None`.
-    pub fn parse(path: &'a str) -> Option<(&'static str, Request<'a>)> {
-        let (root, rest) = [ROOT, LEGACY_ROOT].into_iter().find_map(|root| {
-            let rest = path.strip_prefix(root)?.strip_prefix('/')?;
-            Some((root, rest))
-        })?;
-        Request::parse_under(rest).map(|r| (root, r))
-    }
-
-    /// Classifies a path relative to a root.
-    fn parse_under(rest: &'a str) -> Option<Request<'a>> {
-        let (rid, rest) = rest.split_once('/').unwrap_or((rest, ""));
-        let rid = rid.parse().ok()?;
-        if rest == "status" {
-            return Some(Request::Status(rid));
-        }
-        let handler_path = |p: &'a str| {
-            let (element, handler) = p.rsplit_once('/')?;
-            (!element.is_empty() && !handler.is_empty()).then_some((element, handler))
-        };
-        if let Some(p) = rest.strip_prefix("control/read/") {
-            let (e, h) = handler_path(p)?;
-            return Some(Request::Read(rid, e, h));
-        }
-        if let Some(p) = rest.strip_prefix("elements/") {
-            let (e, h) = handler_path(p)?;
-            return Some(Request::Write(rid, e, h));
-        }
-        None
     }
 }
 
@@ -325,14 +274,13 @@ impl Control {
         store: &mut dyn KeyStore,
         host: &mut dyn LoadHost,
     ) -> Outcome {
-        let base = format!("{root}/{rid}");
-        let status = match store.read(&format!("{base}/status")) {
+        let status = match store.read(&Key::Status.path(root, rid)) {
             Ok(s) => s,
             Err(_) => return Outcome::Ignored,
         };
         match status.trim_end_matches('\0') {
-            "Running" => {}
-            "Halted" => {
+            RUNNING => {}
+            HALTED => {
                 let was_running = self.routers.remove(&rid).is_some();
                 info!(
                     "control: router {rid} halted{}",
@@ -346,11 +294,11 @@ impl Control {
             }
             _ => return Outcome::Ignored,
         }
-        let file = format!("{base}/config");
+        let file = Key::Config.path(root, rid);
         // The running routers keep forwarding while the new one is read and built.
         let mut loading = Loading::new(host, &self.routers);
-        let loaded =
-            read_chunks(store, &file, self.limits.config_bytes, &mut loading).and_then(|text| {
+        let loaded = read_chunks(store, root, rid, self.limits.config_bytes, &mut loading)
+            .and_then(|text| {
                 self.build(&text, &file, &mut loading)
                     .map_err(|d| d.to_string())
             });
@@ -363,20 +311,20 @@ impl Control {
                 let generation = self.generations.entry(rid).or_insert(0);
                 *generation += 1;
                 let generation = *generation;
-                report(store, &format!("{base}/error"), "");
+                report(store, &Key::Error.path(root, rid), "");
                 report(
                     store,
-                    &format!("{base}/swap_us"),
+                    &Key::SwapUs.path(root, rid),
                     &(swap_ns / 1_000).to_string(),
                 );
                 report(
                     store,
-                    &format!("{base}/pause_us"),
+                    &Key::PauseUs.path(root, rid),
                     &(pause_ns / 1_000).to_string(),
                 );
                 report(
                     store,
-                    &format!("{base}/generation"),
+                    &Key::Generation.path(root, rid),
                     &generation.to_string(),
                 );
                 info!(
@@ -401,8 +349,8 @@ impl Control {
                         ""
                     }
                 );
-                report(store, &format!("{base}/error"), &error);
-                report(store, &format!("{base}/status"), "Error");
+                report(store, &Key::Error.path(root, rid), &error);
+                report(store, &Key::Status.path(root, rid), ERROR);
                 Outcome::Failed { rid, error }
             }
         }
@@ -416,9 +364,8 @@ impl Control {
         handler: &str,
         store: &mut dyn KeyStore,
     ) -> Outcome {
-        let base = format!("{root}/{rid}");
         if store
-            .read(&format!("{base}/control/read/{element}/{handler}"))
+            .read(&Key::ReadRequest(element, handler).path(root, rid))
             .is_err()
         {
             return Outcome::Ignored; // removed, not asked
@@ -429,7 +376,7 @@ impl Control {
         };
         match &answer {
             Ok(value) => {
-                let path = format!("{base}/elements/{element}/{handler}");
+                let path = Key::Handler(element, handler).path(root, rid);
                 if self.echoes.len() >= ECHOES_KEPT {
                     self.echoes.pop_front();
                 }
@@ -438,7 +385,7 @@ impl Control {
             }
             Err(e) => report(
                 store,
-                &format!("{base}/control/error/{element}/{handler}"),
+                &Key::HandlerError(element, handler).path(root, rid),
                 e,
             ),
         }
@@ -453,8 +400,7 @@ impl Control {
         handler: &str,
         store: &mut dyn KeyStore,
     ) -> Outcome {
-        let base = format!("{root}/{rid}");
-        let path = format!("{base}/elements/{element}/{handler}");
+        let path = Key::Handler(element, handler).path(root, rid);
         let Ok(value) = store.read(&path) else {
             return Outcome::Ignored; // removed
         };
@@ -470,14 +416,10 @@ impl Control {
             None => Err(format!("router {rid} is not running")),
         };
         match &result {
-            Ok(()) => report(
-                store,
-                &format!("{base}/control/written/{element}/{handler}"),
-                "ok",
-            ),
+            Ok(()) => report(store, &Key::Written(element, handler).path(root, rid), "ok"),
             Err(e) => report(
                 store,
-                &format!("{base}/control/error/{element}/{handler}"),
+                &Key::HandlerError(element, handler).path(root, rid),
                 e,
             ),
         }
@@ -485,35 +427,39 @@ impl Control {
     }
 }
 
-/// Concatenates `<dir>/0`, `<dir>/1`, ... up to the first missing chunk, refusing more than
-/// `max` bytes; the running routers get their rounds between chunks.
+/// Concatenates router `rid`'s chunks `config/0`, `config/1`, ... under `root` up to the
+/// first missing one, refusing more than `max` bytes; the running routers get their rounds
+/// between chunks.
 fn read_chunks(
     store: &mut dyn KeyStore,
-    dir: &str,
+    root: &str,
+    rid: u32,
     max: usize,
     loading: &mut Loading<'_>,
 ) -> Result<String, String> {
+    let dir = Key::Config.path(root, rid);
     let mut text = String::new();
     for i in 0.. {
         loading.step().map_err(|e| format!("{dir}: {e}"))?;
-        match store.read(&format!("{dir}/{i}")) {
-            Ok(chunk) if text.len() + chunk.len() > max => {
-                text.push_str(&chunk);
+        let chunk = Key::Chunk(i).path(root, rid);
+        match store.read(&chunk) {
+            Ok(value) if text.len() + value.len() > max => {
+                text.push_str(&value);
                 let limits = Limits {
                     config_bytes: max,
                     ..Limits::HOST
                 };
-                return Err(click_elements::check_config_size(&text, dir, &limits)
+                return Err(click_elements::check_config_size(&text, &dir, &limits)
                     .err()
                     .map(|d| d.to_string())
                     .unwrap_or_default());
             }
-            Ok(chunk) => text.push_str(&chunk),
+            Ok(value) => text.push_str(&value),
             Err(e) if e.is_not_found() && i == 0 => {
-                return Err(format!("{dir}: no configuration ({dir}/0 is missing)"))
+                return Err(format!("{dir}: no configuration ({chunk} is missing)"))
             }
             Err(e) if e.is_not_found() => break,
-            Err(e) => return Err(format!("{dir}/{i}: {e}")),
+            Err(e) => return Err(format!("{chunk}: {e}")),
         }
     }
     Ok(text)

@@ -18,6 +18,7 @@ use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
 use click_elements::Limits;
+use clickos_protocol::clickos::{Key, RUNNING};
 use core::cell::Cell;
 use log::{error, info, warn};
 use netfront::Netfront;
@@ -281,8 +282,8 @@ pub fn run(
                 );
                 // Visible to the tools like a router they installed (written before the
                 // watch is set, so the guest does not take it for a request).
-                let status = format!("{}/0/status", control::ROOT);
-                if let Err(e) = KeyStore::write(&mut store, &status, "Running") {
+                let status = Key::Status.path(control::ROOT, 0);
+                if let Err(e) = KeyStore::write(&mut store, &status, RUNNING) {
                     warn!("net: writing {status}: {e}");
                 }
             }

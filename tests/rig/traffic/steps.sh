@@ -16,8 +16,8 @@ home=/local/domain/$domid/data/clickos
 MIB=4
 DATAGRAMS=100
 # Configurations that must carry A's traffic to B and back unchanged (add more here and embed
-# them in traffic-tests.sh).
-CASES="wire"
+# them in traffic-tests.sh). The NAT has checks of its own (phase nat).
+CASES="wire firewall"
 
 result() { # NAME OK? DETAIL
     if [ "$2" = 0 ]; then echo "result: $1: ok${3:+ ($3)}"; else echo "result: $1: FAIL ${3:-}"; fi
@@ -128,6 +128,7 @@ for side in a b; do
     ip link add "v$side" type veth peer name "v$side-h"
     ip link set "v$side" netns "$side"
     ip -n "$side" link set lo up
+    ip -n "$side" link set "v$side" address "02:00:0a:01:00:0$side"
     ip -n "$side" addr add "$(addr "$side")/24" dev "v$side"
     ip -n "$side" link set "v$side" up
     ip link set "v$side-h" up
@@ -155,6 +156,36 @@ for case in $CASES; do
     udp "$case" a b
     udp "$case" b a
 done
+
+echo "phase firewall denies"
+# IPFilter drops TCP to B's port 5003: a connection attempt from A gets no answer.
+ip netns exec b timeout 10 nc.openbsd -l -n "$(addr b)" 5003 >/dev/null 2>&1 &
+sleep 0.3
+install_config firewall
+ip netns exec a nc.openbsd -z -n -w 3 "$(addr b)" 5003
+rc=$?
+result "firewall: TCP to the denied port 5003 stays closed" $([ $rc != 0 ]; echo $?) "nc -z exit status $rc"
+
+echo "phase nat"
+install_config nat
+result "nat: installed through XenStore" $? "status $(xenstore-read "$home/0/status" 2>&1)"
+n=$(pings a b)
+result "nat: ping a->b" $([ "$n" = 5 ]; echo $?) "$n of 5"
+tcp nat a b
+udp nat a b
+ip netns exec b timeout 10 nc.openbsd -l -n -v "$(addr b)" 5004 >/dev/null 2>/tmp/nat-peer &
+sleep 0.3
+echo hello | ip netns exec a nc.openbsd -N -n -w 5 "$(addr b)" 5004
+sleep 0.5
+peer=$(tr '\n' ' ' </tmp/nat-peer)
+result "nat: B sees A's connection from the translated address 10.1.0.100" \
+    $([[ $peer == *10.1.0.100* ]]; echo $?) "$peer"
+ip netns exec a timeout 10 nc.openbsd -l -n "$(addr a)" 5005 >/dev/null 2>&1 &
+sleep 0.3
+ip netns exec b nc.openbsd -z -n -w 3 "$(addr a)" 5005
+rc=$?
+result "nat: B cannot open a connection to A" $([ $rc != 0 ]; echo $?) "nc -z exit status $rc"
+echo "nat: $(xenstore-write "$home/0/control/read/rw/nmappings" "" 2>&1; sleep 1; xenstore-read "$home/0/elements/rw/nmappings" 2>&1) mappings"
 
 echo "phase missing vif"
 generation=$(xenstore-read "$home/0/generation" 2>/dev/null)

@@ -3,6 +3,7 @@
 use std::process::{Command, ExitCode};
 use std::time::Duration;
 
+use clickos_tools::clickctl::libvirt::{Guest, Vif};
 use clickos_tools::clickctl::{xl_config_name, Ctl, XenStoreSocket};
 
 const USAGE: &str = "\
@@ -15,6 +16,10 @@ usage: clickctl [--timeout SECONDS] COMMAND ...
                                           call a write handler
   status DOMAIN                           the domain's routers: status, generation, errors
   create XLCFG CONFIG.click               xl create the domain, then install the configuration
+  libvirt-xml NAME IMAGE [--config FILE] [--vif BRIDGE[,MAC]]... [--memory MIB]
+                                          print a libvirt domain (type xen, PV) for the guest
+                                          image, FILE as its boot configuration (initrd);
+                                          paths are absolute paths in dom0; memory 8 MiB
 DOMAIN is a domain name or id; RID defaults to 0; waits default to 10 s.
 Exit status: 0 done, 1 the operation failed, 2 usage error.";
 
@@ -41,6 +46,29 @@ fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `clickctl libvirt-xml NAME IMAGE [--config FILE] [--vif BRIDGE[,MAC]]... [--memory MIB]`.
+fn libvirt_xml(mut args: Vec<String>) -> Result<String, Failure> {
+    let config = take_option(&mut args, "--config")?;
+    let memory_mib = match take_option(&mut args, "--memory")? {
+        Some(m) => number("memory", &m)?,
+        None => 8,
+    };
+    let mut vifs = Vec::new();
+    while let Some(spec) = take_option(&mut args, "--vif")? {
+        vifs.push(Vif::parse(&spec).map_err(|e| usage(&e))?);
+    }
+    let [name, image] =
+        <[String; 2]>::try_from(args).map_err(|_| usage("libvirt-xml needs NAME and IMAGE"))?;
+    let guest = Guest {
+        name,
+        image,
+        config,
+        memory_mib,
+        vifs,
+    };
+    Ok(guest.domain_xml())
 }
 
 /// Takes `--NAME VALUE` out of `args`.
@@ -76,6 +104,9 @@ fn run(mut args: Vec<String>) -> Result<String, Failure> {
         Some(s) => Duration::from_secs_f64(number("timeout", &s)?),
         None => Duration::from_secs(10),
     };
+    if args.first().map(String::as_str) == Some("libvirt-xml") {
+        return libvirt_xml(args.split_off(1));
+    }
     let rid_option = take_option(&mut args, "--rid")?;
     let rid: u32 = match &rid_option {
         Some(s) => number("router id", s)?,
