@@ -64,7 +64,11 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "click"))
         .collect();
     configs.sort();
-    assert_eq!(configs.len(), 10, "ten benchmark configurations (a-e core, f-i middleboxes)");
+    assert_eq!(
+        configs.len(),
+        10,
+        "ten benchmark configurations (a-e core, f-i middleboxes)"
+    );
     // Configurations that exercise elements the benchmarks do not.
     let extra = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/allocations");
     let mut more: Vec<_> = std::fs::read_dir(&extra)
