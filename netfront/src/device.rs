@@ -194,6 +194,15 @@ struct Granted {
     gref: GrantRef,
 }
 
+/// A good receive response, taken and checked.
+#[derive(Clone, Copy)]
+struct Received {
+    id: u16,
+    offset: u16,
+    len: u16,
+    flags: u16,
+}
+
 /// Where the receive side is in a packet it is dropping.
 #[derive(Clone, Copy, Default)]
 struct RxSkip {
@@ -544,6 +553,37 @@ impl<E: EventChannel> Netfront<E> {
     /// notifies the backend once, if it asked. Bad responses are dropped and counted in
     /// [`Stats`]; their pages go straight back to the ring.
     pub fn receive(&mut self, out: &mut Vec<RxBuffer>, max: usize) -> usize {
+        self.receive_with(max, |page, home, rx| {
+            out.push(RxBuffer {
+                page: page.clone(),
+                id: rx.id,
+                offset: rx.offset,
+                len: rx.len,
+                flags: rx.flags,
+                home: home.clone(),
+            })
+        })
+    }
+
+    /// Receives up to `max` frames like [`Netfront::receive`], handing each frame's bytes to
+    /// `frame` while they are in their page, which goes back to the ring right after: for a
+    /// caller that copies every frame anyway, without the bookkeeping of lent buffers.
+    /// Returns how many frames were handed over.
+    pub fn receive_each(&mut self, max: usize, mut frame: impl FnMut(&[u8])) -> usize {
+        self.receive_with(max, |page, home, rx| {
+            // Offset and length were checked against the page when the response was taken.
+            frame(page.bytes(rx.offset.into(), rx.len.into()).unwrap_or(&[]));
+            give_back(home, rx.id);
+        })
+    }
+
+    /// The receive loop: `deliver` gets each good frame with its page and the list its page
+    /// goes home to.
+    fn receive_with(
+        &mut self,
+        max: usize,
+        mut deliver: impl FnMut(&SharedPage, &ReturnList, Received),
+    ) -> usize {
         if self.state != DeviceState::Connected {
             return 0;
         }
@@ -561,10 +601,10 @@ impl<E: EventChannel> Netfront<E> {
             let n = (max - consumed).min(available as usize);
             consumed += n;
             for _ in 0..n {
-                if let Some(buffer) = self.take_rx_response() {
+                if let Some(rx) = self.take_rx_response() {
                     self.stats.rx_packets += 1;
-                    self.stats.rx_bytes += buffer.len() as u64;
-                    out.push(buffer);
+                    self.stats.rx_bytes += u64::from(rx.len);
+                    deliver(&self.rx_pages[usize::from(rx.id)].page, &self.rx_home, rx);
                     got += 1;
                 }
             }
@@ -580,11 +620,10 @@ impl<E: EventChannel> Netfront<E> {
     }
 
     /// Consumes one receive slot: a good frame, or `None` after counting what was wrong.
-    fn take_rx_response(&mut self) -> Option<RxBuffer> {
+    fn take_rx_response(&mut self) -> Option<Received> {
         let slot = (self.rx.rsp_cons() as usize) % RX_RING_SIZE;
         let id = self.rx_slot[slot];
         let rsp: RxResponse = self.rx.take_response()?;
-        let page = &self.rx_pages[usize::from(id)];
 
         if self.rx_skip.extra {
             // An extra-info descriptor overlays the response: type and flags are the first
@@ -627,13 +666,11 @@ impl<E: EventChannel> Netfront<E> {
             give_back(&self.rx_home, id);
             return None;
         }
-        Some(RxBuffer {
-            page: page.page.clone(),
+        Some(Received {
             id,
             offset: rsp.offset,
             len: rsp.status as u16,
             flags: rsp.flags,
-            home: self.rx_home.clone(),
         })
     }
 

@@ -4,6 +4,10 @@
 //! touch is reached through raw pointers into pages allocated here: the ring indices as
 //! atomics, ring entries with volatile copies, buffer bytes with bounds-checked copies.
 //!
+//! A backend running on another thread (a simulated netback on another core) reaches the
+//! same pages through [`MappedPage`]s: borrowed, sendable views that copy bytes in and out
+//! and access the ring indices as atomics, as a driver domain maps a granted frame.
+//!
 //! The ring follows `io/ring.h`: a 64-byte header (`req_prod`, `req_event`, `rsp_prod`,
 //! `rsp_event`, a private area and padding) followed by a power-of-two number of slots, each
 //! holding a request or a response. The free-running 32-bit indices are masked to a slot.
@@ -96,47 +100,37 @@ impl SharedPage {
         Rc::strong_count(&self.inner)
     }
 
-    fn check(offset: usize, len: usize) -> Result<(), OutOfPage> {
-        match offset.checked_add(len) {
-            Some(end) if end <= PAGE_SIZE => Ok(()),
-            _ => Err(OutOfPage),
-        }
-    }
-
     /// Copies bytes out of the page, starting at `offset`.
     pub fn read(&self, offset: usize, out: &mut [u8]) -> Result<(), OutOfPage> {
-        Self::check(offset, out.len())?;
-        // SAFETY: the range is inside the live page (checked above); `out` is a distinct
-        // Rust allocation, so the regions do not overlap; u8 has no invalid values.
-        unsafe {
-            core::ptr::copy_nonoverlapping(
-                self.inner.ptr.as_ptr().add(offset),
-                out.as_mut_ptr(),
-                out.len(),
-            )
-        }
-        Ok(())
+        copy_out(self, offset, out)
     }
 
     /// Copies `data` into the page at `offset`.
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
-        Self::check(offset, data.len())?;
-        // SAFETY: the range is inside the live page (checked above). `copy` tolerates overlap
-        // (should `data` come from this very page). Writers and the views of `bytes` are kept
-        // apart by the protocol, as the type's documentation requires.
-        unsafe {
-            core::ptr::copy(
-                data.as_ptr(),
-                self.inner.ptr.as_ptr().add(offset),
-                data.len(),
-            )
+        copy_in(self, offset, data)
+    }
+
+    /// A view of the page for a backend running on another thread, for as long as this
+    /// handle is borrowed.
+    ///
+    /// # Safety
+    ///
+    /// The other thread must follow the netif protocol, as the other domain does: touch a
+    /// slot or a buffer only while the protocol gives it to that side (a request from its
+    /// publication to its response, a response after its producer was read), and publish
+    /// with the producer indices, whose release/acquire ordering then orders the plain byte
+    /// copies of both threads. A copy racing with the owner's access to the same bytes is a
+    /// data race.
+    pub unsafe fn map(&self) -> MappedPage<'_> {
+        MappedPage {
+            ptr: self.inner.ptr,
+            _page: PhantomData,
         }
-        Ok(())
     }
 
     /// A view of `len` bytes at `offset`, for a received buffer the frontend owns.
     pub(crate) fn bytes(&self, offset: usize, len: usize) -> Result<&[u8], OutOfPage> {
-        Self::check(offset, len)?;
+        check(offset, len)?;
         // SAFETY: the range is inside the page, which lives as long as `self`. The crate
         // calls this only for a receive buffer whose response has been consumed and which is
         // not posted on the ring, so by the protocol neither the backend nor a simulated one
@@ -145,31 +139,128 @@ impl SharedPage {
     }
 
     fn index(&self, field: usize) -> &AtomicU32 {
-        debug_assert!(field < 4);
-        // SAFETY: the four ring indices are the first 16 bytes of the page, 4-byte aligned
-        // (the page is page aligned); the page outlives the returned borrow; both ends access
-        // the indices as whole aligned 32-bit words.
-        unsafe { AtomicU32::from_ptr(self.inner.ptr.as_ptr().add(field * 4).cast::<u32>()) }
+        index(self, field)
     }
 
     fn load_entry<T: RingEntry>(&self, offset: usize) -> T {
-        assert!(offset % core::mem::align_of::<T>() == 0);
-        assert!(offset + core::mem::size_of::<T>() <= PAGE_SIZE);
-        // SAFETY: in bounds and aligned (asserted); `T` is one of the sealed wire structs, made
-        // of integers only, so any bit pattern is valid; volatile so the copy is taken once and
-        // the other end cannot change it under our checks.
-        unsafe { core::ptr::read_volatile(self.inner.ptr.as_ptr().add(offset).cast::<T>()) }
+        load_entry(self, offset)
     }
 
     fn store_entry<T: RingEntry>(&self, offset: usize, value: T) {
-        assert!(offset % core::mem::align_of::<T>() == 0);
-        assert!(offset + core::mem::size_of::<T>() <= PAGE_SIZE);
-        // SAFETY: in bounds and aligned (asserted); `T` is plain integers.
-        unsafe { core::ptr::write_volatile(self.inner.ptr.as_ptr().add(offset).cast::<T>(), value) }
+        store_entry(self, offset, value)
     }
 }
 
+/// A page of the front end seen from another thread: what a backend on another core works
+/// on (made by [`SharedPage::map`]). It copies bytes in and out (it never lends them) and
+/// reaches the ring indices as atomics; it is valid while the handle it came from is
+/// borrowed.
+#[derive(Clone, Copy)]
+pub struct MappedPage<'a> {
+    ptr: NonNull<u8>,
+    _page: PhantomData<&'a SharedPage>,
+}
+
+// SAFETY: the page stays allocated while the `SharedPage` handle it was mapped from is
+// borrowed (the lifetime), and no handle's reference count is touched through the mapping.
+// Every access through it is a bounds-checked byte copy, a volatile copy of a whole ring
+// entry or an atomic index access; who may access what, when, is the netif protocol, which
+// the creator of the mapping promised to follow (`SharedPage::map`).
+unsafe impl Send for MappedPage<'_> {}
+
+impl MappedPage<'_> {
+    /// Copies bytes out of the page, starting at `offset`.
+    pub fn read(&self, offset: usize, out: &mut [u8]) -> Result<(), OutOfPage> {
+        copy_out(self, offset, out)
+    }
+
+    /// Copies `data` into the page at `offset`.
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
+        copy_in(self, offset, data)
+    }
+}
+
+impl core::fmt::Debug for MappedPage<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "MappedPage({:#x})", self.ptr.as_ptr() as usize)
+    }
+}
+
+fn check(offset: usize, len: usize) -> Result<(), OutOfPage> {
+    match offset.checked_add(len) {
+        Some(end) if end <= PAGE_SIZE => Ok(()),
+        _ => Err(OutOfPage),
+    }
+}
+
+fn copy_out<M: PageMemory + ?Sized>(m: &M, offset: usize, out: &mut [u8]) -> Result<(), OutOfPage> {
+    check(offset, out.len())?;
+    // SAFETY: the range is inside the live page (checked above; `PageMemory` pages live as
+    // long as the borrow of `m`); `out` is a distinct Rust allocation, so the regions do not
+    // overlap; u8 has no invalid values.
+    unsafe {
+        core::ptr::copy_nonoverlapping(m.base().as_ptr().add(offset), out.as_mut_ptr(), out.len())
+    }
+    Ok(())
+}
+
+fn copy_in<M: PageMemory + ?Sized>(m: &M, offset: usize, data: &[u8]) -> Result<(), OutOfPage> {
+    check(offset, data.len())?;
+    // SAFETY: the range is inside the live page (checked above). `copy` tolerates overlap
+    // (should `data` come from this very page). Writers and the views of `bytes` are kept
+    // apart by the protocol, as `SharedPage` and `SharedPage::map` require.
+    unsafe { core::ptr::copy(data.as_ptr(), m.base().as_ptr().add(offset), data.len()) }
+    Ok(())
+}
+
+fn index<M: PageMemory + ?Sized>(m: &M, field: usize) -> &AtomicU32 {
+    debug_assert!(field < 4);
+    // SAFETY: the four ring indices are the first 16 bytes of the page, 4-byte aligned
+    // (the page is page aligned); the page outlives the borrow of `m`; both ends access
+    // the indices as whole aligned 32-bit words, atomically.
+    unsafe { AtomicU32::from_ptr(m.base().as_ptr().add(field * 4).cast::<u32>()) }
+}
+
+fn load_entry<M: PageMemory + ?Sized, T: RingEntry>(m: &M, offset: usize) -> T {
+    assert!(offset % core::mem::align_of::<T>() == 0);
+    assert!(offset + core::mem::size_of::<T>() <= PAGE_SIZE);
+    // SAFETY: in bounds and aligned (asserted); `T` is one of the sealed wire structs, made
+    // of integers only, so any bit pattern is valid; volatile so the copy is taken once and
+    // the other end cannot change it under our checks.
+    unsafe { core::ptr::read_volatile(m.base().as_ptr().add(offset).cast::<T>()) }
+}
+
+fn store_entry<M: PageMemory + ?Sized, T: RingEntry>(m: &M, offset: usize, value: T) {
+    assert!(offset % core::mem::align_of::<T>() == 0);
+    assert!(offset + core::mem::size_of::<T>() <= PAGE_SIZE);
+    // SAFETY: in bounds and aligned (asserted); `T` is plain integers.
+    unsafe { core::ptr::write_volatile(m.base().as_ptr().add(offset).cast::<T>(), value) }
+}
+
+/// A ring page a [`BackRing`] can work on: a [`SharedPage`] handle, or a [`MappedPage`] on
+/// another thread (sealed).
+pub trait PageMemory: sealed::Memory {}
+impl PageMemory for SharedPage {}
+impl PageMemory for MappedPage<'_> {}
+
 mod sealed {
+    use core::ptr::NonNull;
+
+    /// The start of a live, page-aligned 4 KiB page.
+    pub trait Memory {
+        fn base(&self) -> NonNull<u8>;
+    }
+    impl Memory for super::SharedPage {
+        fn base(&self) -> NonNull<u8> {
+            self.inner.ptr
+        }
+    }
+    impl Memory for super::MappedPage<'_> {
+        fn base(&self) -> NonNull<u8> {
+            self.ptr
+        }
+    }
+
     pub trait Sealed {}
     impl Sealed for super::TxRequest {}
     impl Sealed for super::TxResponse {}
@@ -368,20 +459,20 @@ impl<Req: RingEntry, Rsp: RingEntry> FrontRing<Req, Rsp> {
 
 /// The back (responding) half of a shared ring: consumes requests, pushes responses. The
 /// guest never plays this part; it exists for simulated backends in tests and tools.
-pub struct BackRing<Req, Rsp> {
-    page: SharedPage,
+pub struct BackRing<Req, Rsp, P = SharedPage> {
+    page: P,
     rsp_prod_pvt: u32,
     req_cons: u32,
     _entries: PhantomData<(Req, Rsp)>,
 }
 
-impl<Req: RingEntry, Rsp: RingEntry> BackRing<Req, Rsp> {
+impl<Req: RingEntry, Rsp: RingEntry, P: PageMemory> BackRing<Req, Rsp, P> {
     /// Entries in the ring.
     pub const SIZE: u32 = Geometry::<Req, Rsp>::ENTRIES;
 
     /// Attaches to a ring the front end initialised, at its current response producer.
-    pub fn attach(page: SharedPage) -> Self {
-        let start = page.index(RSP_PROD).load(Ordering::Acquire);
+    pub fn attach(page: P) -> Self {
+        let start = index(&page, RSP_PROD).load(Ordering::Acquire);
         BackRing {
             page,
             rsp_prod_pvt: start,
@@ -398,7 +489,7 @@ impl<Req: RingEntry, Rsp: RingEntry> BackRing<Req, Rsp> {
     /// Unconsumed requests, bounded by the free response space
     /// (`RING_HAS_UNCONSUMED_REQUESTS`).
     pub fn unconsumed_requests(&self) -> u32 {
-        let prod = self.page.index(REQ_PROD).load(Ordering::Acquire);
+        let prod = index(&self.page, REQ_PROD).load(Ordering::Acquire);
         let req = prod.wrapping_sub(self.req_cons);
         let rsp = Self::SIZE.wrapping_sub(self.req_cons.wrapping_sub(self.rsp_prod_pvt));
         req.min(rsp)
@@ -407,9 +498,7 @@ impl<Req: RingEntry, Rsp: RingEntry> BackRing<Req, Rsp> {
     /// Copies the request at `req_cons` and advances past it. Call only while
     /// [`BackRing::unconsumed_requests`] is non-zero.
     pub fn take_request(&mut self) -> Req {
-        let req = self
-            .page
-            .load_entry(Geometry::<Req, Rsp>::offset(self.req_cons));
+        let req = load_entry(&self.page, Geometry::<Req, Rsp>::offset(self.req_cons));
         self.req_cons = self.req_cons.wrapping_add(1);
         req
     }
@@ -417,19 +506,22 @@ impl<Req: RingEntry, Rsp: RingEntry> BackRing<Req, Rsp> {
     /// Writes a response into the next slot without publishing it. A well-behaved backend
     /// answers only requests it consumed; nothing here stops a misbehaving one.
     pub fn put_response(&mut self, rsp: Rsp) {
-        self.page
-            .store_entry(Geometry::<Req, Rsp>::offset(self.rsp_prod_pvt), rsp);
+        store_entry(
+            &self.page,
+            Geometry::<Req, Rsp>::offset(self.rsp_prod_pvt),
+            rsp,
+        );
         self.rsp_prod_pvt = self.rsp_prod_pvt.wrapping_add(1);
     }
 
     /// `RING_PUSH_RESPONSES_AND_CHECK_NOTIFY`: publishes the responses; `true` when the
     /// front end asked to be notified.
     pub fn push_responses_and_check_notify(&mut self) -> bool {
-        let old = self.page.index(RSP_PROD).load(Ordering::Relaxed);
+        let old = index(&self.page, RSP_PROD).load(Ordering::Relaxed);
         let new = self.rsp_prod_pvt;
-        self.page.index(RSP_PROD).store(new, Ordering::Release);
+        index(&self.page, RSP_PROD).store(new, Ordering::Release);
         fence(Ordering::SeqCst);
-        let event = self.page.index(RSP_EVENT).load(Ordering::Relaxed);
+        let event = index(&self.page, RSP_EVENT).load(Ordering::Relaxed);
         new.wrapping_sub(event) < new.wrapping_sub(old)
     }
 
@@ -439,9 +531,7 @@ impl<Req: RingEntry, Rsp: RingEntry> BackRing<Req, Rsp> {
         if self.unconsumed_requests() != 0 {
             return true;
         }
-        self.page
-            .index(REQ_EVENT)
-            .store(self.req_cons.wrapping_add(1), Ordering::Relaxed);
+        index(&self.page, REQ_EVENT).store(self.req_cons.wrapping_add(1), Ordering::Relaxed);
         fence(Ordering::SeqCst);
         self.unconsumed_requests() != 0
     }
@@ -634,6 +724,30 @@ mod tests {
             assert!(bytes.iter().all(|&b| b == 0));
             page.write(0, &[0xa5; PAGE_SIZE]).unwrap();
         }
+    }
+
+    #[test]
+    fn a_backend_works_through_a_mapping() {
+        let page = SharedPage::new().unwrap();
+        let buffer = SharedPage::new().unwrap();
+        let mut front = Front::new(page.clone());
+        // SAFETY: one thread, and the backend below touches the ring and the buffer only
+        // between a request's publication and its response.
+        let (ring, data) = unsafe { (page.map(), buffer.map()) };
+        let mut back: BackRing<TxRequest, TxResponse, MappedPage<'_>> = BackRing::attach(ring);
+        buffer.write(100, b"frame").unwrap();
+        front.put_request(req(9));
+        front.push_requests_and_check_notify();
+        assert_eq!(back.unconsumed_requests(), 1);
+        assert_eq!(back.take_request().id, 9);
+        let mut out = [0u8; 5];
+        data.read(100, &mut out).unwrap();
+        assert_eq!(&out, b"frame");
+        assert_eq!(data.write(4095, &[0; 2]), Err(OutOfPage));
+        back.put_response(TxResponse { id: 9, status: 0 });
+        back.push_responses_and_check_notify();
+        assert_eq!(front.check_responses(), Ok(1));
+        assert_eq!(front.take_response().map(|r| r.id), Some(9));
     }
 
     #[test]

@@ -1020,3 +1020,24 @@ fn a_backend_that_keeps_publishing_cannot_hold_receive() {
     assert_eq!(dev.state(), DeviceState::Connected);
     assert_eq!(rx_slots_counted(&dev), 3200);
 }
+
+#[test]
+fn frames_handed_over_in_place_are_the_frames_and_their_pages_go_back() {
+    let world = World::new();
+    let mut dev = connect(&world);
+    let mut seen = Vec::new();
+    // More rounds than there are receive pages: every page is reposted after its frame.
+    for round in 0..3 * RX / 32 {
+        let frames: Vec<Vec<u8>> = (0..32).map(|i| frame(round * 32 + i)).collect();
+        assert_eq!(world.deliver(&frames), 32);
+        let got = dev.receive_each(usize::MAX, |data| seen.push(seq_of(data)));
+        assert_eq!(got, 32);
+    }
+    assert_eq!(seen, (0..seen.len() as u32).collect::<Vec<_>>());
+    assert_eq!(dev.stats().rx_packets, seen.len() as u64);
+    // A bounded call takes no more than asked; the rest waits for the next call.
+    let frames: Vec<Vec<u8>> = (0..10).map(frame).collect();
+    world.deliver(&frames);
+    assert_eq!(dev.receive_each(4, |_| {}), 4);
+    assert_eq!(dev.receive_each(usize::MAX, |_| {}), 6);
+}

@@ -2,9 +2,10 @@
 //! runs the routers, answers the control protocol and sleeps on the devices' event channels
 //! and the XenStore ring, and the `xl shutdown` path.
 
+use super::vif::{self, Vif, VIF_CONFIG};
 use super::{Burst, ShutdownRequest, TrafficMeter, VifSet};
 use crate::control::{self, Control, KeyStore, LoadHost, Routers};
-use crate::sched::{Nanos, PortSet, Scheduler, Task, Wait};
+use crate::sched::{Nanos, Scheduler, Task, Wait};
 use crate::xen::events::XenEventChannel;
 use crate::xen::grant::GrantTable;
 use crate::xen::platform::XenPlatform;
@@ -16,28 +17,12 @@ use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::rc::Rc;
 use alloc::string::String;
-use alloc::vec::Vec;
-use click_elements::device::NetDevice;
-use click_elements::element::{Batch, Platform};
-use click_elements::packet::{Packet, PacketPool, Timestamp};
 use click_elements::Limits;
 use clickos_protocol::clickos::{Key, RUNNING};
 use core::cell::Cell;
 use log::{error, info, warn};
-use netfront::{Config, Netfront, RxBuffer};
+use netfront::Netfront;
 
-/// Receive pages and transmit buffers per vif (an 8 MiB guest has a 4 MiB heap).
-pub const VIF_CONFIG: Config = Config {
-    rx_buffers: 64,
-    tx_buffers: 64,
-    transaction_attempts: 16,
-};
-/// Headroom in front of a received frame's copy.
-const HEADROOM: usize = 64;
-/// The largest frame without scatter-gather (Ethernet header + 1500-byte MTU).
-const MAX_FRAME: usize = 1514;
-/// Packet buffers made ahead per vif, at full size, so traffic needs no heap allocation.
-const PREWARM: usize = 64;
 /// Router rounds per task run before the scheduler gets a look in.
 const ROUNDS: usize = 64;
 /// A burst of traffic ends after this long without packets; it is then reported.
@@ -47,104 +32,8 @@ const SHUTDOWN_TOKEN: &str = "shutdown";
 /// The watch token of the control protocol's directory.
 const CONTROL_TOKEN: &str = "clickos";
 
-/// A netfront device as a Click `NetDevice`. Received frames are copied once into a pool
-/// packet (the netfront page goes straight back to the ring).
-pub struct Vif {
-    nf: Netfront<XenEventChannel>,
-    pool: PacketPool,
-    rx: Vec<RxBuffer>,
-    /// A router received from this vif since the task last looked.
-    polled: bool,
-    /// Frames dropped because no router receives from this vif.
-    unclaimed: u64,
-}
-
-impl Vif {
-    fn new(nf: Netfront<XenEventChannel>) -> Vif {
-        let pool = PacketPool::new(4 * PREWARM);
-        let frame = [0u8; MAX_FRAME];
-        let warm: Vec<Packet> = (0..PREWARM)
-            .map(|_| pool.packet(HEADROOM, &frame, 0))
-            .collect();
-        drop(warm);
-        Vif {
-            nf,
-            pool,
-            rx: Vec::with_capacity(VIF_CONFIG.rx_buffers.into()),
-            polled: false,
-            unclaimed: 0,
-        }
-    }
-
-    /// Drops what arrived for no router (none runs, or none has a `FromDevice` for this
-    /// vif), giving the pages back to the ring.
-    fn drop_unclaimed(&mut self) {
-        self.unclaimed += self.nf.receive(&mut self.rx, usize::MAX) as u64;
-        self.rx.clear();
-    }
-}
-
-impl NetDevice for Vif {
-    fn receive_burst(&mut self, into: &mut Batch, max: usize) -> usize {
-        self.polled = true;
-        let n = self.nf.receive(&mut self.rx, max);
-        for buf in self.rx.drain(..) {
-            into.push(self.pool.packet(HEADROOM, buf.data(), 0));
-        }
-        n
-    }
-
-    fn transmit_burst(&mut self, batch: &mut Batch) -> usize {
-        let n = self
-            .nf
-            .transmit(batch.iter().map(|p| p.data()))
-            .min(batch.len());
-        batch.drain(..n);
-        n
-    }
-
-    fn mac_address(&self) -> [u8; 6] {
-        self.nf.mac()
-    }
-}
-
-/// The router's platform: the vifs by XenStore id (device N is `device/vif/N`), the console,
-/// the clock.
-pub struct Devices {
-    vifs: BTreeMap<usize, Vif>,
-}
-
-impl Platform for Devices {
-    fn chatter(&mut self, line: &str) {
-        info!("{line}");
-    }
-
-    fn print(&mut self, line: &str) {
-        info!("{line}");
-    }
-
-    fn now(&self) -> Timestamp {
-        let ns = time::now();
-        Timestamp {
-            sec: ns / 1_000_000_000,
-            nsec: (ns % 1_000_000_000) as u32,
-        }
-    }
-
-    fn device(&mut self, n: usize) -> Option<&mut dyn NetDevice> {
-        self.vifs.get_mut(&n).map(|v| v as &mut dyn NetDevice)
-    }
-}
-
-impl Devices {
-    fn rx_packets(&self) -> u64 {
-        self.vifs.values().map(|v| v.nf.stats().rx_packets).sum()
-    }
-
-    fn tx_packets(&self) -> u64 {
-        self.vifs.values().map(|v| v.nf.stats().tx_packets).sum()
-    }
-}
+/// The guest's devices: netfront over Xen event channels.
+type Devices = vif::Devices<XenEventChannel>;
 
 /// The guest lent to the control protocol while a configuration loads: the Xen clock, the
 /// heap's figures, and rounds of the running routers over the vifs.
@@ -191,8 +80,8 @@ impl NetFunction {
         let (used, free) = mm::heap_usage();
         let mut pools = String::new();
         let mut total = 0;
-        for (i, v) in &self.devices.vifs {
-            let s = v.pool.stats();
+        for (i, v) in self.devices.vifs() {
+            let s = v.pool_stats();
             total += s.free;
             pools += &format!("vif{i} {} of {}, ", s.free, s.allocated);
         }
@@ -267,9 +156,9 @@ impl NetFunction {
             self.memory()
         );
         self.control.stop_all();
-        for (i, vif) in core::mem::take(&mut self.devices.vifs) {
-            let unclaimed = vif.unclaimed;
-            let (stats, outcome) = vif.nf.disconnect(&mut self.store, &mut self.grants);
+        for (i, vif) in self.devices.take_vifs() {
+            let (nf, unclaimed) = vif.into_parts();
+            let (stats, outcome) = nf.disconnect(&mut self.store, &mut self.grants);
             match outcome {
                 Ok(()) => info!(
                     "net: vif{i} disconnected (Closing, Closed): rx {} tx {} bad {} leaked pages {}, {} received for no router; refused {} multi-slot frames, {} partial checksums",
@@ -299,12 +188,7 @@ impl Task for NetFunction {
             self.finish(req);
             return Wait::Done;
         }
-        for _ in 0..ROUNDS {
-            if !self.control.run_once(&mut self.devices) {
-                break;
-            }
-            worked = true;
-        }
+        worked |= self.devices.forward(&self.control, ROUNDS);
         let rx = self.devices.rx_packets();
         if let Some(burst) = self.meter.observe(now, rx) {
             self.report_burst(burst);
@@ -312,23 +196,9 @@ impl Task for NetFunction {
         if worked {
             return Wait::Yield;
         }
-        // About to sleep: take back finished transmit buffers (otherwise their responses
-        // would count as work forever), then ask every backend for an event on its next
-        // response.
-        let mut ports = PortSet::default();
-        for vif in self.devices.vifs.values_mut() {
-            vif.nf.tx_room();
-            let polled = core::mem::take(&mut vif.polled);
-            if vif.nf.arm_events() {
-                // Frames arrived: a router receiving from this vif takes them in the next
-                // round; without one they would keep the guest awake, so they are dropped.
-                if !polled {
-                    vif.drop_unclaimed();
-                }
-                return Wait::Yield;
-            }
-            ports.insert(vif.nf.port());
-        }
+        let Some(mut ports) = self.devices.prepare_to_sleep() else {
+            return Wait::Yield;
+        };
         ports.insert(self.store.transport().port());
         // Wake for the end of a traffic burst or the routers' next timer, whichever is first.
         let timer = self
@@ -394,7 +264,7 @@ pub fn run(
 
     let (used, free) = mm::heap_usage();
     let limits = Limits::for_heap(used + free);
-    let mut devices = Devices { vifs };
+    let mut devices = Devices::new(vifs, time::now);
     let mut control = Control::new(limits);
     control.set_vifs(vif_set);
     if let Some(boot) = boot_config {
@@ -450,7 +320,7 @@ pub fn run(
     };
     info!(
         "net: {} vif(s), {} router(s) running, control protocol under {}; {}",
-        nf.devices.vifs.len(),
+        nf.devices.vifs().count(),
         nf.control.routers().count(),
         control::ROOT,
         nf.memory()

@@ -4,7 +4,8 @@
 //! `xl shutdown` (`control/shutdown`).
 //!
 //! The platform-independent pieces (the traffic meter, the shutdown request) are here and
-//! tested on the host; the Xen wiring is in `guest`.
+//! tested on the host; so are the vifs and the router rounds over them (`vif`), generic over
+//! netfront's platform; the Xen wiring is in `guest`.
 
 use alloc::format;
 use alloc::string::String;
@@ -12,6 +13,7 @@ use alloc::vec::Vec;
 
 #[cfg(target_os = "none")]
 pub mod guest;
+pub mod vif;
 
 /// Formats a MAC address as Click writes it.
 pub fn mac_text(mac: [u8; 6]) -> String {
