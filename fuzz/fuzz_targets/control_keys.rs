@@ -14,7 +14,8 @@ use std::collections::BTreeMap;
 use click_elements::device::NetDevice;
 use click_elements::element::Platform;
 use click_elements::packet::Timestamp;
-use clickos_kernel::control::{Control, KeyStore, Outcome, ROOT};
+use click_elements::Limits;
+use clickos_kernel::control::{run_round, Control, KeyStore, LoadHost, Outcome, Routers, ROOT};
 use clickos_kernel::xenstore::wire::{EAGAIN, ENOENT};
 use clickos_kernel::xenstore::XsError;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -205,10 +206,13 @@ impl Run<'_> {
             let clock = self.clock;
             let step: i32 = self.u.int_in_range(-1000..=1_000_000)?;
             self.clock = clock.saturating_add_signed(i64::from(step));
-            let later = self.clock;
-            let now = move || later;
+            let mut host = FuzzHost {
+                now: self.clock,
+                heap_used: core::cell::Cell::new(0),
+                growth: self.u.int_in_range(0..=65536)?,
+            };
             let running_before: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
-            let outcome = self.control.handle(&path, &mut self.keys, &now);
+            let outcome = self.control.handle(&path, &mut self.keys, &mut host);
             let running: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
             match outcome {
                 Outcome::Loaded {
@@ -236,11 +240,36 @@ impl Run<'_> {
     }
 }
 
+/// The guest lent to a load: a clock that stands still, a heap that grows by `growth` bytes at
+/// every look (so that some loads run out of budget), and forwarding rounds on a platform
+/// without devices.
+struct FuzzHost {
+    now: u64,
+    heap_used: core::cell::Cell<usize>,
+    growth: usize,
+}
+
+impl LoadHost for FuzzHost {
+    fn now(&self) -> u64 {
+        self.now
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        let used = self.heap_used.get();
+        self.heap_used.set(used.saturating_add(self.growth));
+        (used, 4 << 20)
+    }
+
+    fn forward(&mut self, routers: &Routers) {
+        run_round(routers, &mut Quiet);
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut run = Run {
         u: Unstructured::new(data),
         keys: Keys::default(),
-        control: Control::new(),
+        control: Control::new(Limits::for_heap(4 << 20)),
         clock: 0,
         generations: BTreeMap::new(),
     };

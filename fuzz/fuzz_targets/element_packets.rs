@@ -16,7 +16,7 @@ use click_elements::element::{
     RouterControl, TaskContext,
 };
 use click_elements::packet::{Packet, PacketPool, Timestamp};
-use click_elements::Registry;
+use click_elements::{Limits, Registry};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
@@ -169,12 +169,32 @@ impl RouterControl for NoRouter {
 
 /// The processing of port `i` from one side of Click's notation (`h`, `l`, `a`; the last
 /// letter repeats), with agnostic ports resolved to `agnostic`.
-fn processing(side: &str, i: usize, agnostic: Processing) -> Processing {
-    match side.chars().nth(i).or_else(|| side.chars().last()) {
-        Some('h') => Processing::Push,
-        Some('l') => Processing::Pull,
-        _ => agnostic,
+/// `p`, with an agnostic port resolved to `agnostic`.
+fn resolved(p: Processing, agnostic: Processing) -> Processing {
+    match p {
+        Processing::Agnostic => agnostic,
+        other => other,
     }
+}
+
+/// The configurations to fuzz: every registered class with its declared example, on the
+/// ports its port count gives for one input and four outputs, and the extra ones of
+/// [`CONFIGS`].
+fn fuzz_configs(registry: &Registry) -> Vec<(&'static str, String, usize, usize)> {
+    let mut all: Vec<(&'static str, String, usize, usize)> = registry
+        .classes()
+        .map(|info| {
+            let (ninputs, noutputs) = info.ports.resolve(1, 4);
+            (info.name, info.example.to_string(), ninputs, noutputs)
+        })
+        .filter(|(class, ..)| !matches!(*class, "FromDump" | "ToDump"))
+        .collect();
+    all.extend(
+        CONFIGS
+            .iter()
+            .map(|&(class, config, i, o)| (class, config.to_string(), i, o)),
+    );
+    all
 }
 
 fn packet(u: &mut Unstructured, pool: &PacketPool) -> Result<Packet> {
@@ -210,19 +230,24 @@ fn drain(outputs: &mut [Batch]) {
 /// to `agnostic`; panics when the configuration is refused (the table is wrong).
 fn configured(
     registry: &Registry,
-    &(class, config, ninputs, noutputs): &(&str, &str, usize, usize),
+    (class, config, ninputs, noutputs): &(&'static str, String, usize, usize),
     agnostic: Processing,
     pool: &PacketPool,
 ) -> (Box<dyn Element>, Vec<Processing>, Vec<Processing>) {
-    let mut element = registry.create(class).expect("listed class");
-    let (ins, outs) = element
-        .processing()
-        .split_once('/')
-        .expect("processing is IN/OUT");
-    let input_processing: Vec<Processing> =
-        (0..ninputs).map(|i| processing(ins, i, agnostic)).collect();
-    let output_processing: Vec<Processing> = (0..noutputs)
-        .map(|i| processing(outs, i, agnostic))
+    let (class, config, ninputs, noutputs) = (*class, config.as_str(), *ninputs, *noutputs);
+    let info = registry.class(class).expect("listed class");
+    let mut element = (info.make)();
+    let input_processing: Vec<Processing> = info
+        .processing
+        .inputs(ninputs)
+        .into_iter()
+        .map(|p| resolved(p, agnostic))
+        .collect();
+    let output_processing: Vec<Processing> = info
+        .processing
+        .outputs(noutputs)
+        .into_iter()
+        .map(|p| resolved(p, agnostic))
         .collect();
     let ctx = ConfigureContext {
         name: "e",
@@ -231,6 +256,8 @@ fn configured(
         input_processing: &input_processing,
         output_processing: &output_processing,
         pool,
+        limits: &Limits::HOST,
+        peers: &[],
     };
     let mut args = Args::parse(config);
     element
@@ -244,11 +271,12 @@ fn configured(
     (element, input_processing, output_processing)
 }
 
-fn run(u: &mut Unstructured, registry: &Registry) -> Result<()> {
-    let classes: Vec<&str> = registry.class_names().collect();
-    let class = *u.choose(&classes)?;
-    let configs: Vec<_> = CONFIGS.iter().filter(|c| c.0 == class).collect();
-    let entry = *u.choose(&configs)?;
+fn run(
+    u: &mut Unstructured,
+    registry: &Registry,
+    configs: &[(&'static str, String, usize, usize)],
+) -> Result<()> {
+    let entry = u.choose(configs)?;
     let (_, _, ninputs, noutputs) = *entry;
     let agnostic = if u.arbitrary()? {
         Processing::Push
@@ -346,21 +374,16 @@ fn run(u: &mut Unstructured, registry: &Registry) -> Result<()> {
 
 fuzz_target!(|data: &[u8]| {
     let registry = Registry::standard();
+    let configs = fuzz_configs(&registry);
     static TABLE_CHECKED: Once = Once::new();
     TABLE_CHECKED.call_once(|| {
-        // Every class has a configuration to be fuzzed with, and every one is accepted.
-        for class in registry.class_names() {
-            assert!(
-                CONFIGS.iter().any(|c| c.0 == class),
-                "no fuzz configuration for {class}"
-            );
-        }
+        // Every configuration (every class's example among them) is accepted.
         let pool = PacketPool::new(1);
-        for entry in CONFIGS {
+        for entry in &configs {
             for agnostic in [Processing::Push, Processing::Pull] {
                 configured(&registry, entry, agnostic, &pool);
             }
         }
     });
-    let _ = run(&mut Unstructured::new(data), &registry);
+    let _ = run(&mut Unstructured::new(data), &registry, &configs);
 });
