@@ -651,7 +651,24 @@ fn frame(len: usize, vlan: bool, tos: u8, proto: u8) -> Vec<u8> {
     f
 }
 
+/// A UDP frame from B (10.10.0.3, port 0) to the NAT's outside address 10.1.0.100, port 20000:
+/// the reply to the first flow the NAT maps (A's 10.10.0.1, port 0, to B), translated back
+/// to A.
+fn nat_reply(len: usize) -> Vec<u8> {
+    let mut f = frame(len, false, 0, 17);
+    let ip = &mut f[14..];
+    ip[12..16].copy_from_slice(&[10, 10, 0, 3]);
+    ip[16..20].copy_from_slice(&[10, 1, 0, 100]);
+    ip[10..12].copy_from_slice(&[0, 0]);
+    let sum = checksum(&ip[..20]);
+    ip[10..12].copy_from_slice(&sum.to_be_bytes());
+    ip[20..24].copy_from_slice(&[0, 0, 0x4e, 0x20]);
+    f
+}
+
 const WIRE: &str = include_str!("../../configs/wire.click");
+/// The traffic rig test's NAT: IPRewriter for TCP/UDP from vif 0, translated back from vif 1.
+const NAT: &str = include_str!("../../tests/rig/traffic/nat.click");
 const FIREWALL: &str = include_str!("../../configs/vlan-firewall.click");
 const PING: &str = include_str!("../../configs/ping-responder.click");
 
@@ -702,9 +719,17 @@ fn cases() -> Vec<Case> {
             frames: vec![frame(len, false, 0, 1)],
             ..base.clone()
         };
-        for c in [wire, firewall, ping] {
+        // UDP from A into device 0 leaves translated on device 1; B's replies to the mapped
+        // port come back translated on device 0.
+        let nat = Case {
+            path: "NAT",
+            guest: Guest::Click(NAT),
+            frames: vec![plain.clone(), nat_reply(len)],
+            ..base.clone()
+        };
+        for c in [wire, firewall, ping, nat] {
             cases.push(c.clone());
-            if c.path != "ping responder" {
+            if c.path == "wire" || c.path == "firewall" {
                 cases.push(Case {
                     variant: "BURST 64",
                     burst: Some(64),
