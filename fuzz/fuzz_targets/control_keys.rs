@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 use click_elements::device::NetDevice;
 use click_elements::element::Platform;
 use click_elements::packet::Timestamp;
-use clickos_kernel::control::{Control, KeyStore, Outcome, ROOT};
+use std::cell::Cell;
+
+use click_elements::Limits;
+use clickos_kernel::control::{Control, KeyStore, LoadHost, Outcome, Routers, ROOT};
 use clickos_kernel::xenstore::wire::{EAGAIN, ENOENT};
 use clickos_kernel::xenstore::XsError;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -51,6 +54,32 @@ impl KeyStore for Keys {
         self.keys.insert(path.to_string(), value.to_string());
         self.fired.push(path.to_string());
         Ok(())
+    }
+}
+
+/// The guest as a load sees it: a clock the script moves (and which ticks at every look),
+/// a heap of a scripted size, and a round for the running routers when the build pauses.
+struct Host {
+    clock: Cell<u64>,
+    tick: u64,
+    free: usize,
+}
+
+impl LoadHost for Host {
+    fn now(&self) -> u64 {
+        let t = self.clock.get();
+        self.clock.set(t.saturating_add(self.tick));
+        t
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        (1 << 20, self.free)
+    }
+
+    fn forward(&mut self, routers: &Routers) {
+        for router in routers.values() {
+            router.run_tasks_once(&mut Quiet);
+        }
     }
 }
 
@@ -101,7 +130,7 @@ struct Run<'a> {
     u: Unstructured<'a>,
     keys: Keys,
     control: Control,
-    clock: u64,
+    host: Host,
     generations: BTreeMap<u32, u64>,
 }
 
@@ -202,13 +231,17 @@ impl Run<'_> {
             let path = self.keys.fired.remove(0);
             self.keys.fail_reads = if self.u.ratio(1, 16)? { 1 } else { 0 };
             self.keys.fail_writes = if self.u.ratio(1, 16)? { 2 } else { 0 };
-            let clock = self.clock;
             let step: i32 = self.u.int_in_range(-1000..=1_000_000)?;
-            self.clock = clock.saturating_add_signed(i64::from(step));
-            let later = self.clock;
-            let now = move || later;
+            let clock = self.host.clock.get().saturating_add_signed(i64::from(step));
+            self.host.clock.set(clock);
+            self.host.tick = self.u.int_in_range(0..=2_000_000)?;
+            self.host.free = if self.u.ratio(1, 16)? {
+                self.u.int_in_range(0..=1 << 16)?
+            } else {
+                4 << 20
+            };
             let running_before: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
-            let outcome = self.control.handle(&path, &mut self.keys, &now);
+            let outcome = self.control.handle(&path, &mut self.keys, &mut self.host);
             let running: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
             match outcome {
                 Outcome::Loaded {
@@ -240,8 +273,12 @@ fuzz_target!(|data: &[u8]| {
     let mut run = Run {
         u: Unstructured::new(data),
         keys: Keys::default(),
-        control: Control::new(),
-        clock: 0,
+        control: Control::new(Limits::for_heap(4 << 20)),
+        host: Host {
+            clock: Cell::new(0),
+            tick: 1000,
+            free: 4 << 20,
+        },
         generations: BTreeMap::new(),
     };
     for _ in 0..32 {
