@@ -14,8 +14,10 @@ use std::collections::BTreeMap;
 use click_elements::device::NetDevice;
 use click_elements::element::Platform;
 use click_elements::packet::Timestamp;
+use std::cell::Cell;
+
 use click_elements::Limits;
-use clickos_kernel::control::{run_round, Control, KeyStore, LoadHost, Outcome, Routers, ROOT};
+use clickos_kernel::control::{Control, KeyStore, LoadHost, Outcome, Routers, ROOT};
 use clickos_kernel::xenstore::wire::{EAGAIN, ENOENT};
 use clickos_kernel::xenstore::XsError;
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
@@ -52,6 +54,32 @@ impl KeyStore for Keys {
         self.keys.insert(path.to_string(), value.to_string());
         self.fired.push(path.to_string());
         Ok(())
+    }
+}
+
+/// The guest as a load sees it: a clock the script moves (and which ticks at every look),
+/// a heap of a scripted size, and a round for the running routers when the build pauses.
+struct Host {
+    clock: Cell<u64>,
+    tick: u64,
+    free: usize,
+}
+
+impl LoadHost for Host {
+    fn now(&self) -> u64 {
+        let t = self.clock.get();
+        self.clock.set(t.saturating_add(self.tick));
+        t
+    }
+
+    fn heap(&self) -> (usize, usize) {
+        (1 << 20, self.free)
+    }
+
+    fn forward(&mut self, routers: &Routers) {
+        for router in routers.values() {
+            router.run_tasks_once(&mut Quiet);
+        }
     }
 }
 
@@ -102,7 +130,7 @@ struct Run<'a> {
     u: Unstructured<'a>,
     keys: Keys,
     control: Control,
-    clock: u64,
+    host: Host,
     generations: BTreeMap<u32, u64>,
 }
 
@@ -203,16 +231,17 @@ impl Run<'_> {
             let path = self.keys.fired.remove(0);
             self.keys.fail_reads = if self.u.ratio(1, 16)? { 1 } else { 0 };
             self.keys.fail_writes = if self.u.ratio(1, 16)? { 2 } else { 0 };
-            let clock = self.clock;
             let step: i32 = self.u.int_in_range(-1000..=1_000_000)?;
-            self.clock = clock.saturating_add_signed(i64::from(step));
-            let mut host = FuzzHost {
-                now: self.clock,
-                heap_used: core::cell::Cell::new(0),
-                growth: self.u.int_in_range(0..=65536)?,
+            let clock = self.host.clock.get().saturating_add_signed(i64::from(step));
+            self.host.clock.set(clock);
+            self.host.tick = self.u.int_in_range(0..=2_000_000)?;
+            self.host.free = if self.u.ratio(1, 16)? {
+                self.u.int_in_range(0..=1 << 16)?
+            } else {
+                4 << 20
             };
             let running_before: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
-            let outcome = self.control.handle(&path, &mut self.keys, &mut host);
+            let outcome = self.control.handle(&path, &mut self.keys, &mut self.host);
             let running: Vec<u32> = self.control.routers().map(|(r, _)| r).collect();
             match outcome {
                 Outcome::Loaded {
@@ -240,37 +269,16 @@ impl Run<'_> {
     }
 }
 
-/// The guest lent to a load: a clock that stands still, a heap that grows by `growth` bytes at
-/// every look (so that some loads run out of budget), and forwarding rounds on a platform
-/// without devices.
-struct FuzzHost {
-    now: u64,
-    heap_used: core::cell::Cell<usize>,
-    growth: usize,
-}
-
-impl LoadHost for FuzzHost {
-    fn now(&self) -> u64 {
-        self.now
-    }
-
-    fn heap(&self) -> (usize, usize) {
-        let used = self.heap_used.get();
-        self.heap_used.set(used.saturating_add(self.growth));
-        (used, 4 << 20)
-    }
-
-    fn forward(&mut self, routers: &Routers) {
-        run_round(routers, &mut Quiet);
-    }
-}
-
 fuzz_target!(|data: &[u8]| {
     let mut run = Run {
         u: Unstructured::new(data),
         keys: Keys::default(),
         control: Control::new(Limits::for_heap(4 << 20)),
-        clock: 0,
+        host: Host {
+            clock: Cell::new(0),
+            tick: 1000,
+            free: 4 << 20,
+        },
         generations: BTreeMap::new(),
     };
     for _ in 0..32 {
