@@ -7,7 +7,7 @@
 first=$1
 kernel=/rig/guests/01/kernel
 ip addr add 10.1.0.1/16 dev xenbr0
-now_ms() { awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%d", t * 1000 }'; }
+now_ms() { awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.0f", t * 1000 }'; }
 addr() { echo "10.1.$(($1 / 250)).$(($1 % 250 + 2))"; }
 mac() { printf '00:16:3e:01:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
 # Guest-side figures of guest NAME from its console: entry to banner, vif connect, router load.
