@@ -25,6 +25,8 @@ else
     ./tests/rig/control-tests.sh
     echo "== service chain test under Xen (tools/rig)"
     ./tests/rig/chain-tests.sh
+    echo "== density test under Xen: 50 guests of 4 MiB (tools/rig)"
+    ./tests/rig/density-tests.sh 50
     echo "== TCP/UDP traffic through the guest under Xen (tools/rig)"
     ./tests/rig/traffic-tests.sh
 fi

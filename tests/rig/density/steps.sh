@@ -53,7 +53,8 @@ CFG
         failed=1
         break
     fi
-    echo "density: guest $i running_before=$((i - 1)) create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name")"
+    # Already running: the first guest and the i - 1 started before this one.
+    echo "density: guest $i running_before=$i create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name")"
 done
 answered=0
 for i in $(seq 1 "$N"); do
