@@ -181,25 +181,6 @@ const TCP_OPTS: &[(&str, i32)] = &[
     ("urg", 0x20),
 ];
 
-/// ICMP type names.
-const ICMP_TYPES: &[(&str, i32)] = &[
-    ("echo", 8),
-    ("echo-reply", 0),
-    ("inforeq", 15),
-    ("inforeq-reply", 16),
-    ("maskreq", 17),
-    ("maskreq-reply", 18),
-    ("parameterproblem", 12),
-    ("redirect", 5),
-    ("routeradvert", 9),
-    ("routersolicit", 10),
-    ("sourcequench", 4),
-    ("timeexceeded", 11),
-    ("timestamp", 13),
-    ("timestamp-reply", 14),
-    ("unreachable", 3),
-];
-
 fn find(table: &[(&str, i32)], word: &str) -> Option<i32> {
     table.iter().find(|(n, _)| *n == word).map(|&(_, v)| v)
 }
@@ -310,7 +291,7 @@ fn lookup(word: &str, ty: i32, proto: i32) -> Word {
         find(PORTS, word),
         find(PORTS, word),
         find(TCP_OPTS, word),
-        find(ICMP_TYPES, word),
+        crate::elements::net::icmp_type_value(word).map(i32::from),
     ];
     if got.iter().all(Option::is_none) {
         return Word::Unknown;

@@ -9,78 +9,12 @@ use crate::args::{parse_bool, parse_i64, parse_string, Args};
 use crate::class::ElementClass;
 use crate::element::ConfigureContext;
 use crate::elements::net::{
-    be16, fmt_ip, fmt_timestamp, ip_is_first_fragment, ip_is_fragment, ip_transport_offsets,
-    ICMP_LEN, IP_LEN, IP_PROTO_ICMP, IP_PROTO_TCP, IP_PROTO_UDP, UDP_LEN,
+    be16, fmt_ip, fmt_timestamp, icmp_code_name, icmp_type_name, ip_is_first_fragment,
+    ip_is_fragment, ip_proto_name, ip_transport_offsets, ICMP_LEN, IP_LEN, IP_PROTO_ICMP,
+    IP_PROTO_TCP, IP_PROTO_UDP, UDP_LEN,
 };
 use crate::elements::print::{parse_contents, Contents};
 use crate::packet::{Packet, PAINT_ANNO_OFFSET};
-
-/// Click's names of IP protocols (`ipnameinfo`).
-fn proto_name(p: u8) -> Option<&'static str> {
-    Some(match p {
-        1 => "icmp",
-        2 => "igmp",
-        4 => "ipip",
-        6 => "tcp",
-        17 => "udp",
-        33 => "dccp",
-        47 => "gre",
-        132 => "sctp",
-        _ => return None,
-    })
-}
-
-/// Click's names of ICMP types.
-fn icmp_type_name(t: u8) -> Option<&'static str> {
-    Some(match t {
-        0 => "echo-reply",
-        3 => "unreachable",
-        4 => "sourcequench",
-        5 => "redirect",
-        8 => "echo",
-        9 => "routeradvert",
-        10 => "routersolicit",
-        11 => "timeexceeded",
-        12 => "parameterproblem",
-        13 => "timestamp",
-        14 => "timestamp-reply",
-        15 => "inforeq",
-        16 => "inforeq-reply",
-        17 => "maskreq",
-        18 => "maskreq-reply",
-        _ => return None,
-    })
-}
-
-/// Click's names of the codes of ICMP type `t`.
-fn icmp_code_name(t: u8, code: u8) -> Option<&'static str> {
-    const UNREACH: [&str; 16] = [
-        "net",
-        "host",
-        "protocol",
-        "port",
-        "needfrag",
-        "srcroutefail",
-        "netunknown",
-        "hostunknown",
-        "isolated",
-        "netprohibited",
-        "hostprohibited",
-        "tosnet",
-        "toshost",
-        "filterprohibited",
-        "hostprecedence",
-        "precedencecutoff",
-    ];
-    let names: &[&'static str] = match t {
-        3 => &UNREACH,
-        5 => &["net", "host", "tosnet", "toshost"],
-        11 => &["transit", "reassembly"],
-        12 => &["erroratptr", "missingopt", "length"],
-        _ => &[],
-    };
-    names.get(usize::from(code)).copied()
-}
 
 /// Prints `[LABEL: ][TIMESTAMP: ][paint P: ][id I ][ttl T ][tos S ][length L ]LINE` for each
 /// packet with an IP header annotation, LINE in tcpdump style (`SRC.SPORT > DST.DPORT: S
@@ -331,13 +265,13 @@ impl View<'_> {
         let proto = quoted[9];
         match code {
             2 => {
-                let _ = match proto_name(proto) {
+                let _ = match ip_proto_name(proto) {
                     Some(name) => write!(s, " {name}"),
                     None => write!(s, " {proto}"),
                 };
             }
             3 => {
-                let _ = match proto_name(proto) {
+                let _ = match ip_proto_name(proto) {
                     Some(name) => write!(s, " {name}"),
                     None => write!(s, " protocol {proto}"),
                 };

@@ -182,17 +182,38 @@ const ICMP_CODE_NAMES: [(u8, &[(&str, u8)]); 4] = [
     (12, &[("erroratptr", 0), ("length", 2), ("missingopt", 1)]),
 ];
 
+/// The ICMP type Click names `name`.
+pub fn icmp_type_value(name: &str) -> Option<u8> {
+    ICMP_TYPE_NAMES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|&(_, t)| t)
+}
+
+/// Click's name of ICMP type `t`.
+pub fn icmp_type_name(t: u8) -> Option<&'static str> {
+    ICMP_TYPE_NAMES
+        .iter()
+        .find(|&&(_, v)| v == t)
+        .map(|&(n, _)| n)
+}
+
+/// Click's name of code `code` of ICMP type `t`.
+pub fn icmp_code_name(t: u8, code: u8) -> Option<&'static str> {
+    ICMP_CODE_NAMES
+        .iter()
+        .find(|&&(ty, _)| ty == t)
+        .and_then(|(_, codes)| codes.iter().find(|&&(_, c)| c == code))
+        .map(|&(n, _)| n)
+}
+
 /// The value of an ICMP type given by Click's name for it or as an integer; integers outside
 /// 0-255 are returned as they are, for the caller to refuse.
 pub fn parse_icmp_type(s: &str) -> Result<i64, String> {
-    ICMP_TYPE_NAMES
-        .iter()
-        .find(|(name, _)| *name == s)
-        .map(|&(_, t)| i64::from(t))
-        .map_or_else(
-            || parse_i64(s).map_err(|_| String::from("expected ICMP type")),
-            Ok,
-        )
+    icmp_type_value(s).map(i64::from).map_or_else(
+        || parse_i64(s).map_err(|_| String::from("expected ICMP type")),
+        Ok,
+    )
 }
 
 /// The value of an ICMP code of type `icmp_type` given by Click's name for it or as an
@@ -433,24 +454,35 @@ pub fn parse_u16(s: &str) -> Result<u16, String> {
     parse_uint_max(s, 0xffff).map(|v| v as u16)
 }
 
+/// Click's names of IP protocols (`NameInfo::T_IP_PROTO`).
+const IP_PROTO_NAMES: [(&str, u8); 8] = [
+    ("icmp", IP_PROTO_ICMP),
+    ("igmp", 2),
+    ("ipip", 4),
+    ("tcp", IP_PROTO_TCP),
+    ("udp", IP_PROTO_UDP),
+    ("dccp", 33),
+    ("gre", 47),
+    ("sctp", 132),
+];
+
+/// Click's name of IP protocol `p`.
+pub fn ip_proto_name(p: u8) -> Option<&'static str> {
+    IP_PROTO_NAMES
+        .iter()
+        .find(|&&(_, v)| v == p)
+        .map(|&(n, _)| n)
+}
+
 /// Parses an IP protocol: a number up to 255 or one of Click's names (`icmp`, `igmp`,
 /// `ipip`, `tcp`, `udp`, `dccp`, `gre`, `sctp`).
 pub fn parse_ip_proto(s: &str) -> Result<u8, String> {
-    Ok(match s {
-        "icmp" => 1,
-        "igmp" => 2,
-        "ipip" => 4,
-        "tcp" => 6,
-        "udp" => IP_PROTO_UDP,
-        "dccp" => 33,
-        "gre" => 47,
-        "sctp" => 132,
-        _ => {
-            return parse_uint_max(s, 255)
-                .map(|v| v as u8)
-                .map_err(|_| String::from("bad IP protocol"))
-        }
-    })
+    match IP_PROTO_NAMES.iter().find(|(n, _)| *n == s) {
+        Some(&(_, p)) => Ok(p),
+        None => parse_uint_max(s, 255)
+            .map(|v| v as u8)
+            .map_err(|_| String::from("bad IP protocol")),
+    }
 }
 
 #[cfg(test)]
