@@ -1,10 +1,9 @@
 //! Checksum setters: SetIPChecksum, SetTCPChecksum and SetUDPChecksum recompute a header's
 //! checksum in place, with Click's length rules and messages.
 
-use alloc::format;
 use alloc::string::String;
 
-use crate::action::{ActionEnv, SimpleAction, Verdict};
+use crate::action::{counter_handler, ActionEnv, SimpleAction, Verdict};
 use crate::args::{parse_bool, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::ConfigureContext;
@@ -67,7 +66,7 @@ impl SimpleAction for SetIPChecksum {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 
@@ -140,7 +139,7 @@ impl SimpleAction for SetTCPChecksum {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 
@@ -208,7 +207,7 @@ impl SimpleAction for SetUDPChecksum {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 

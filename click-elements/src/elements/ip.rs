@@ -5,6 +5,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use crate::action::counter_handler;
 use crate::args::{parse_bool, parse_ip, parse_ip_prefix, parse_u64, split_words, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
@@ -502,7 +503,7 @@ impl Element for ICMPPingResponder {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 

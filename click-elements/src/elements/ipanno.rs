@@ -4,7 +4,7 @@
 use alloc::format;
 use alloc::string::String;
 
-use crate::action::{ActionEnv, SimpleAction, Verdict};
+use crate::action::{counter_handler, ActionEnv, SimpleAction, Verdict};
 use crate::args::{parse_ip, parse_u64, Args};
 use crate::class::ElementClass;
 use crate::element::ConfigureContext;
@@ -94,7 +94,7 @@ impl SimpleAction for GetIPAddress {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 

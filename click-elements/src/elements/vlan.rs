@@ -3,6 +3,7 @@
 use alloc::format;
 use alloc::string::String;
 
+use crate::action::counter_handler;
 use crate::args::{parse_bool, parse_i64, parse_string, Args};
 use crate::class::ElementClass;
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PullContext, PushContext};
@@ -262,7 +263,7 @@ impl Element for VLANDecap {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
-        (name == "drops").then(|| format!("{}", self.drops))
+        counter_handler(name, &[("drops", self.drops)])
     }
 }
 
