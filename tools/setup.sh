@@ -20,7 +20,8 @@ if [ "${#need[@]}" -gt 0 ]; then
     $SUDO apt-get install -y -q "${need[@]}"
 fi
 # The Xen-in-QEMU test rig: QEMU from bookworm-backports, then Xen, the dom0 kernel and
-# its initramfs from Debian's archive into tools/rig/{.cache,out} (gitignored).
+# its initramfs from Debian's archive into tools/rig/{.cache,out} (gitignored), with the
+# libvirt layer of the libvirt test.
 ./tools/rig/install.sh
-./tools/rig/build.sh
+./tools/rig/build.sh --libvirt
 echo "setup: done"

@@ -10,12 +10,13 @@ rig_begin() {
 }
 
 # rig_run NAME RUN.SH-ARGS...: boots the rig and runs the guests, the whole output echoed and
-# kept in $work/output; a rig failure (not a guest's) ends the test.
+# kept in $work/output, the serial log in tools/rig/out/serial-NAME.log (one per test, so
+# that tests can run side by side); a rig failure (not a guest's) ends the test.
 rig_run() {
     local name=$1 rc
     shift
     set +e
-    tools/rig/run.sh "$@" | tee "$work/output"
+    tools/rig/run.sh --log "tools/rig/out/serial-${name// /-}.log" "$@" | tee "$work/output"
     rc=${PIPESTATUS[0]}
     set -e
     if [ "$rc" -gt 1 ]; then

@@ -9,6 +9,11 @@
 #   --verbose          also echo the serial log while it runs
 #   --shell            interactive dom0 shell after the guests (exit it to power off)
 #   --dom0-bin FILE    put executable FILE on dom0's PATH (in /rig/bin); repeatable
+#   --libvirt          add libvirtd and virsh to dom0 (build.sh --libvirt builds them; the
+#                      hooks start libvirtd); dom0 gets 512 MiB instead of 256 to hold them,
+#                      and the CPU Intel's vendor string (libvirt's libxl driver refuses to
+#                      start when no model of its CPU map matches the host; with QEMU's
+#                      AMD-flavoured `max` CPU Xen hides SYSENTER and none does)
 # guest options:
 #   --kernel ELF       guest kernel for this and the following configs (default: the
 #                      config's kernel=, relative to the config's folder)
@@ -25,7 +30,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$here/out
 usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
-timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0
+timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0 layers=() dom0_mib=256 cpu=max
 kernel="" extra="" ramdisk="" hook="" posthook="" n=0
 work=$(mktemp -d /tmp/clickos-rig.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -75,6 +80,10 @@ while [ $# -gt 0 ]; do
         [ -f "$2" ] || { echo "run.sh: no file $2 for --dom0-bin" >&2; exit 2; }
         mkdir -p "$work/overlay/rig/bin" && install -m 0755 "$2" "$work/overlay/rig/bin/"
         shift 2 ;;
+    --libvirt)
+        [ -f "$out/libvirt.cpio.gz" ] || { echo "run.sh: missing $out/libvirt.cpio.gz: run tools/rig/build.sh --libvirt" >&2; exit 2; }
+        layers+=("$out/libvirt.cpio.gz") dom0_mib=512 cpu=max,vendor=GenuineIntel
+        shift ;;
     --kernel) kernel=$2; shift 2 ;;
     --extra) extra=$2; shift 2 ;;
     --ramdisk) ramdisk=$2; shift 2 ;;
@@ -92,15 +101,16 @@ done
 qemu_timeout=${qemu_timeout:-$((90 + 40 * n))}
 mkdir -p "$(dirname "$log")"
 
-# The guests ride in a second cpio appended to the base initramfs (Linux unpacks both).
+# Optional layers and the guests ride in more cpio archives appended to the base initramfs
+# (Linux unpacks them all, in order).
 mkdir -p "$work/overlay/rig"
 (cd "$work/overlay" && find . -mindepth 1 | cpio --quiet -o -H newc | gzip -1) >"$work/overlay.cpio.gz"
-cat "$out/initrd.img" "$work/overlay.cpio.gz" >"$work/initrd.img"
+cat "$out/initrd.img" "${layers[@]}" "$work/overlay.cpio.gz" >"$work/initrd.img"
 
-xen_args="console=com1 com1=115200,8n1 dom0_mem=256M,max:256M dom0_max_vcpus=1 loglvl=all guest_loglvl=all"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 loglvl=all guest_loglvl=all"
 dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell"
 # Multiboot modules are "file args,file args"; commas inside args are doubled.
-qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu max -smp 2 -m 2048
+qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp 2 -m 2048
     -nodefaults -no-reboot -display none -monitor none
     -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -kernel "$out/xen" -append "$xen_args"
