@@ -207,6 +207,24 @@ impl Flattener<'_> {
         }
     }
 
+    /// Adds a primitive element to the flat router; returns its node.
+    fn add_element(
+        &mut self,
+        name: String,
+        class: &str,
+        config: String,
+        location: Location,
+    ) -> usize {
+        let idx = self.out.elements.len();
+        self.out.elements.push(FlatElement {
+            name,
+            class: class.to_string(),
+            config,
+            location,
+        });
+        self.new_node(Node::Element(idx))
+    }
+
     fn new_node(&mut self, node: Node) -> usize {
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -237,14 +255,8 @@ impl Flattener<'_> {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
                         return;
                     };
-                    let idx = self.out.elements.len();
-                    self.out.elements.push(FlatElement {
-                        name: format!("{prefix}{}", decl.name),
-                        class: class.clone(),
-                        config,
-                        location: decl.location,
-                    });
-                    Some(self.new_node(Node::Element(idx)))
+                    let name = format!("{prefix}{}", decl.name);
+                    Some(self.add_element(name, class, config, decl.location))
                 }
                 ClassRef::Compound(class) => {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
@@ -276,21 +288,37 @@ impl Flattener<'_> {
         }
     }
 
-    /// Expands one compound instance: picks the overload and binds the formals.
+    /// Expands one compound instance: picks the overload and binds the formals. A class that
+    /// extends a primitive class falls back to it when no overload fits.
     fn expand_instance(&mut self, p: Pending) {
         let args = split_args(&p.config);
+        let (bodies, primitive) = p.class.overloads();
         let mut chosen = None;
         let mut closest = None;
-        for body in &p.class.bodies {
+        for body in &bodies {
             if let Some(values) = assign_arguments(&body.formals, &args) {
                 if body.ports == p.ports {
-                    chosen = Some((body, values));
+                    chosen = Some((*body, values));
                     break;
                 }
-                closest.get_or_insert((body, values));
+                closest.get_or_insert((*body, values));
             }
         }
-        if chosen.is_none() && p.class.bodies.len() == 1 {
+        if chosen.is_none() {
+            if let Some(class) = primitive {
+                let name = p.prefix.strip_suffix('/').unwrap_or(&p.prefix);
+                let node = self.add_element(name.to_string(), class, p.config, p.location);
+                let (input, output) = p.tunnels;
+                for port in 0..p.ports.0 {
+                    self.edges.push((input, port, node, port));
+                }
+                for port in 0..p.ports.1 {
+                    self.edges.push((node, port, output, port));
+                }
+                return;
+            }
+        }
+        if chosen.is_none() && bodies.len() == 1 {
             chosen = closest;
         }
         let Some((body, values)) = chosen else {

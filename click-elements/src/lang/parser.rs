@@ -110,8 +110,30 @@ pub struct CompoundClass {
     pub name: String,
     /// The overloads, tried in order.
     pub bodies: Vec<Scope>,
+    /// The class this one extends (`elementclass C { ... || ... }`): tried after every body.
+    pub extends: Option<ClassRef>,
     /// Where the class was defined.
     pub location: Location,
+}
+
+impl CompoundClass {
+    /// Every overload of the class and of the compound classes it extends, in the order they
+    /// are tried, then the primitive class the last of them extends, if any.
+    pub fn overloads(&self) -> (Vec<&Scope>, Option<&str>) {
+        let mut bodies: Vec<&Scope> = self.bodies.iter().collect();
+        let mut next = self.extends.as_ref();
+        while let Some(class) = next {
+            match class {
+                ClassRef::Compound(c) => {
+                    bodies.extend(c.bodies.iter());
+                    next = c.extends.as_ref();
+                }
+                ClassRef::Primitive(name) => return (bodies, Some(name)),
+                ClassRef::Tunnel | ClassRef::Error => break,
+            }
+        }
+        (bodies, None)
+    }
 }
 
 /// A parsed configuration file.
@@ -407,7 +429,14 @@ impl Parser<'_, '_> {
         }
         self.depth += 1;
         let mut bodies = Vec::new();
+        let mut extends = None;
         loop {
+            let t = self.next();
+            if t.tok == Tok::ThreeDots {
+                extends = Some(self.extension(&name, t.pos, bodies.is_empty()));
+            } else {
+                self.lexer.unlex(t);
+            }
             let mut scope = Scope {
                 anonymous_offset: 2,
                 ..Scope::default()
@@ -435,8 +464,27 @@ impl Parser<'_, '_> {
         ClassRef::Compound(Rc::new(CompoundClass {
             name,
             bodies,
+            extends,
             location,
         }))
+    }
+
+    /// After `...` in the bodies of class `name` (at `pos`): the class it extends. Like Click,
+    /// a body (empty when `}` follows) is still parsed after the `...`.
+    fn extension(&mut self, name: &str, pos: usize, first: bool) -> ClassRef {
+        let class = self.class(name).unwrap_or_else(|| {
+            self.error(pos, format!("cannot extend unknown element class '{name}'"));
+            ClassRef::Error
+        });
+        let next = self.next();
+        if first || next.tok != Tok::Char('}') {
+            self.error(
+                next.pos,
+                "'...' should occur last, after one or more compounds".into(),
+            );
+        }
+        self.lexer.unlex(next);
+        class
     }
 
     fn skip_to_closing_brace(&mut self) {
