@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::expand::{expand, Env};
 use super::parser::{ClassRef, CompoundClass, Formal, ParsedConfig, Scope};
 use crate::args::{keyword_length, split_args};
-use crate::error::{Diagnostic, Location};
+use crate::error::{Diagnostic, Location, Sources};
 use crate::limits::{BuildMonitor, Limits, Unmonitored};
 
 /// A primitive element of the flattened router.
@@ -41,8 +41,8 @@ pub struct FlatConnection {
 /// A flat router description: primitive elements and the connections between them.
 #[derive(Clone, Debug, Default)]
 pub struct FlatConfig {
-    /// The source file name used in messages.
-    pub file: String,
+    /// The configuration's file and its libraries, named in messages.
+    pub sources: Sources,
     /// Elements: top-level declarations first, then compound internals.
     pub elements: Vec<FlatElement>,
     /// Connections, without duplicates.
@@ -57,7 +57,6 @@ enum Node {
 }
 
 struct Flattener<'a> {
-    file: &'a str,
     limits: &'a Limits,
     monitor: &'a mut dyn BuildMonitor,
     /// Primitive elements and compound instances made so far (bounded by `limits.elements`).
@@ -89,10 +88,9 @@ const MAX_INSTANCE_DEPTH: usize = 64;
 /// assignments; they override the file's `define`s.
 pub fn flatten(
     parsed: &ParsedConfig,
-    file: &str,
     defines: &[(String, String)],
 ) -> Result<FlatConfig, Vec<Diagnostic>> {
-    flatten_monitored(parsed, file, defines, &Limits::HOST, &mut Unmonitored)
+    flatten_monitored(parsed, defines, &Limits::HOST, &mut Unmonitored)
 }
 
 /// [`flatten`] within `limits` (element count, expanded text), with `monitor` called after
@@ -100,13 +98,11 @@ pub fn flatten(
 /// the error at the element's place.
 pub fn flatten_monitored(
     parsed: &ParsedConfig,
-    file: &str,
     defines: &[(String, String)],
     limits: &Limits,
     monitor: &mut dyn BuildMonitor,
 ) -> Result<FlatConfig, Vec<Diagnostic>> {
     let mut f = Flattener {
-        file,
         limits,
         monitor,
         instances: 0,
@@ -115,7 +111,7 @@ pub fn flatten_monitored(
         edges: Vec::new(),
         pending: Vec::new(),
         out: FlatConfig {
-            file: file.to_string(),
+            sources: parsed.sources.clone(),
             ..FlatConfig::default()
         },
         errors: Vec::new(),
@@ -163,11 +159,8 @@ pub fn flatten_monitored(
 
 impl Flattener<'_> {
     fn error(&mut self, location: Location, message: String) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_string(),
-            location: Some(location),
-            message,
-        });
+        let diagnostic = self.out.sources.diagnostic(Some(location), message);
+        self.errors.push(diagnostic);
     }
 
     /// Counts one more element or compound instance at `location` and lets the monitor look;
@@ -432,7 +425,7 @@ mod tests {
     fn flat(src: &str) -> Result<FlatConfig, Vec<Diagnostic>> {
         let known = |c: &str| matches!(c, "Idle" | "Null" | "Discard" | "Tee" | "Print");
         let parsed = parse(src, "t.click", &known)?;
-        flatten(&parsed, "t.click", &[])
+        flatten(&parsed, &[])
     }
 
     fn names(f: &FlatConfig) -> Vec<&str> {

@@ -10,12 +10,17 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::lexer::{Lexer, LineIndex, Tok, Token};
-use crate::args::{split_args, split_words, unquote};
-use crate::error::{Diagnostic, Location};
+use super::library::{Libraries, NoLibraries};
+use crate::args::{parse_string, split_args, split_words};
+use crate::error::{Diagnostic, Location, Sources};
 use crate::limits::{BuildMonitor, Unmonitored};
 
 /// Deepest allowed nesting of compound classes (keeps recursion bounded on hostile input).
 const MAX_DEPTH: usize = 64;
+
+/// Most library files one configuration may read (each file is read once, so a library that
+/// requires itself, or two that require each other, stop there).
+const MAX_LIBRARIES: usize = 64;
 
 /// What class an element is.
 #[derive(Clone, Debug)]
@@ -139,10 +144,10 @@ impl CompoundClass {
 /// A parsed configuration file.
 #[derive(Clone, Debug)]
 pub struct ParsedConfig {
-    /// The top-level scope.
+    /// The top-level scope (with what the libraries it requires declare).
     pub scope: Scope,
-    /// `require(...)` requirements as (type, value) pairs.
-    pub requirements: Vec<(String, String)>,
+    /// The file and the libraries it was read from.
+    pub sources: Sources,
 }
 
 /// One element reference in a connection list, before it is resolved.
@@ -170,47 +175,54 @@ struct PortRef {
 struct Parser<'a, 'r> {
     lexer: Lexer<'a>,
     lines: LineIndex,
-    file: &'a str,
+    /// The file being parsed: its index in `sources`.
+    file: u16,
+    /// The configuration's file and the libraries read so far.
+    sources: Sources,
     is_primitive: &'r dyn Fn(&str) -> bool,
     /// Visible compound classes and synonyms, innermost scope last.
     classes: Vec<BTreeMap<String, ClassRef>>,
     errors: Vec<Diagnostic>,
-    requirements: Vec<(String, String)>,
     depth: usize,
     monitor: &'r mut dyn BuildMonitor,
+    libraries: &'r mut dyn Libraries,
     /// The monitor stopped the parse (with the error at this index): every further token is
     /// the end of the file.
     abandoned: Option<usize>,
 }
 
 /// Parses `src` (named `file` in messages). `is_primitive` tells which class names the element
-/// registry knows. Returns the parse tree, or every error found.
+/// registry knows. Returns the parse tree, or every error found. `require(library ...)` is
+/// refused: see [`parse_monitored`] for a parse that reads libraries.
 pub fn parse(
     src: &str,
     file: &str,
     is_primitive: &dyn Fn(&str) -> bool,
 ) -> Result<ParsedConfig, Vec<Diagnostic>> {
-    parse_monitored(src, file, is_primitive, &mut Unmonitored)
+    parse_monitored(src, file, is_primitive, &mut Unmonitored, &mut NoLibraries)
 }
 
-/// [`parse`] with `monitor` called after every statement; an error from it ends the parse
-/// with that message at the statement's place.
+/// [`parse`] with `monitor` called after every statement (an error from it ends the parse
+/// with that message at the statement's place) and `require(library FILE)` read from
+/// `libraries`.
 pub fn parse_monitored(
     src: &str,
     file: &str,
     is_primitive: &dyn Fn(&str) -> bool,
     monitor: &mut dyn BuildMonitor,
+    libraries: &mut dyn Libraries,
 ) -> Result<ParsedConfig, Vec<Diagnostic>> {
     let mut p = Parser {
         lexer: Lexer::new(src),
-        lines: LineIndex::new(src),
-        file,
+        lines: LineIndex::new(src, 0),
+        file: 0,
+        sources: Sources::new(file),
         is_primitive,
         classes: alloc::vec![BTreeMap::new()],
         errors: Vec::new(),
-        requirements: Vec::new(),
         depth: 0,
         monitor,
+        libraries,
         abandoned: None,
     };
     let mut scope = Scope::default();
@@ -223,7 +235,7 @@ pub fn parse_monitored(
     if p.errors.is_empty() {
         Ok(ParsedConfig {
             scope,
-            requirements: p.requirements,
+            sources: p.sources,
         })
     } else {
         Err(p.errors)
@@ -236,11 +248,8 @@ impl Parser<'_, '_> {
     }
 
     fn error_at(&mut self, location: Location, message: String) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_string(),
-            location: Some(location),
-            message,
-        });
+        let diagnostic = self.sources.diagnostic(Some(location), message);
+        self.errors.push(diagnostic);
     }
 
     fn error(&mut self, pos: usize, message: String) {
@@ -312,7 +321,7 @@ impl Parser<'_, '_> {
                 Tok::Char('}') | Tok::DoubleBar if in_compound => return t,
                 Tok::Char(';') => {}
                 Tok::ElementClass => self.elementclass(),
-                Tok::Require => self.require(),
+                Tok::Require => self.require(scope),
                 Tok::Define => self.define(scope),
                 Tok::Ident(_) | Tok::Char('[') | Tok::Arrow | Tok::DoubleArrow => {
                     self.lexer.unlex(t);
@@ -329,7 +338,10 @@ impl Parser<'_, '_> {
         text
     }
 
-    fn require(&mut self) {
+    /// Parses `require(...)` after `require`, Click's way: `package NAME` (or a bare `NAME`)
+    /// asks for a package, and this driver has none; `library FILE` reads FILE into `scope`;
+    /// `compact_config` is accepted.
+    fn require(&mut self, scope: &mut Scope) {
         if !self.expect('(') {
             return;
         }
@@ -339,18 +351,71 @@ impl Parser<'_, '_> {
             let words = split_words(&arg);
             let (kind, value) = match words.as_slice() {
                 [] => continue,
-                [name] => ("package", *name),
+                ["compact_config"] => continue,
+                [name] if !matches!(*name, "package" | "library") => ("package", *name),
                 [kind @ ("package" | "library"), value] => (*kind, *value),
-                _ => {
-                    self.error(at, "syntax error at requirement".into());
-                    continue;
-                }
+                _ => ("", ""),
             };
-            if kind == "library" {
-                self.error(at, "'require library' is not supported".into());
+            let Ok(value) = parse_string(value).map(|v| v.to_string()) else {
+                self.error(at, "syntax error at requirement".into());
                 continue;
+            };
+            match kind {
+                "library" => self.require_library(scope, &value, at),
+                "package" => self.error(at, format!("requirement '{value}' not available")),
+                _ => self.error(at, "syntax error at requirement".into()),
             }
-            self.requirements.push((kind.to_string(), unquote(value)));
+        }
+    }
+
+    /// Reads library `name` (once per configuration) and parses it into the file's `scope`:
+    /// its classes stay visible after the `require`.
+    fn require_library(&mut self, scope: &mut Scope, name: &str, at: usize) {
+        if self.depth > 0 {
+            self.error(at, "'require library' must be used at file scope".into());
+            return;
+        }
+        let from = self.sources.0[usize::from(self.file)].clone();
+        let text = match self.libraries.find(name, &from) {
+            Ok(path) if self.sources.0.contains(&path) => return,
+            Ok(_) if self.sources.0.len() > MAX_LIBRARIES => {
+                self.error(
+                    at,
+                    format!("more than the limit of {MAX_LIBRARIES} libraries"),
+                );
+                return;
+            }
+            Ok(path) => self.libraries.read(&path).map(|text| (path, text)),
+            Err(message) => Err(message),
+        };
+        let (path, text) = match text {
+            Ok(found) => found,
+            Err(message) => {
+                self.error(at, message);
+                return;
+            }
+        };
+        let file = self.sources.0.len() as u16;
+        self.sources.0.push(path);
+        let mut library = Parser {
+            lexer: Lexer::new(&text),
+            lines: LineIndex::new(&text, file),
+            file,
+            sources: core::mem::take(&mut self.sources),
+            is_primitive: self.is_primitive,
+            classes: core::mem::take(&mut self.classes),
+            errors: core::mem::take(&mut self.errors),
+            depth: 0,
+            monitor: &mut *self.monitor,
+            libraries: &mut *self.libraries,
+            abandoned: None,
+        };
+        library.statements(scope, false);
+        self.sources = library.sources;
+        self.classes = library.classes;
+        self.errors = library.errors;
+        if library.abandoned.is_some() {
+            self.abandoned = library.abandoned;
         }
     }
 
@@ -942,4 +1007,72 @@ fn endpoints(
         t.idx,
         t.in_port.unwrap_or(to_port),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Libraries that exist under any name: each name found from `from` is a new path
+    /// (`from/name`), so a library requiring itself is never the same file twice.
+    struct Endless;
+
+    impl Libraries for Endless {
+        fn find(&mut self, name: &str, from: &str) -> Result<String, String> {
+            Ok(format!("{from}/{name}"))
+        }
+
+        fn read(&mut self, _path: &str) -> Result<String, String> {
+            Ok("require(library again)\nelementclass C { input -> output }".into())
+        }
+    }
+
+    fn parse_with(
+        src: &str,
+        libraries: &mut dyn Libraries,
+    ) -> Result<ParsedConfig, Vec<Diagnostic>> {
+        let known = |name: &str| name == "Idle";
+        parse_monitored(src, "main.click", &known, &mut Unmonitored, libraries)
+    }
+
+    #[test]
+    fn without_files_a_library_is_refused_where_it_is_required() {
+        let errors = parse_with("Idle;\n  require(library x.click)", &mut NoLibraries).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].to_string(),
+            "main.click:2:11: 'require library' may not be used in this driver"
+        );
+    }
+
+    #[test]
+    fn requirements_are_checked_like_click() {
+        let errors = parse_with(
+            "require(package \"p\", bare, compact_config)\nrequire(library, package a b)",
+            &mut NoLibraries,
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "requirement 'p' not available",
+                "requirement 'bare' not available",
+                "syntax error at requirement",
+                "syntax error at requirement",
+            ]
+        );
+    }
+
+    #[test]
+    fn libraries_are_bounded() {
+        let errors = parse_with("require(library again)", &mut Endless).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            format!("more than the limit of {MAX_LIBRARIES} libraries")
+        );
+        // The error is in the deepest library, named by its own path.
+        assert!(errors[0].file.ends_with("/again"), "{}", errors[0].file);
+    }
 }
