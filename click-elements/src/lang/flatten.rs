@@ -244,6 +244,16 @@ impl Flattener<'_> {
                     tunnels.map(|(input, output)| if i == 0 { input } else { output })
                 }
                 ClassRef::Error => None,
+                ClassRef::Group => {
+                    let input = self.new_node(Node::Tunnel);
+                    let output = self.new_node(Node::Tunnel);
+                    map.push(Some((input, output)));
+                    continue;
+                }
+                // Inside the group, its `input` is where outside connections into it arrive
+                // and its `output` where connections out of it leave.
+                ClassRef::GroupInput(group) => map.get(*group).copied().flatten().map(|(i, _)| i),
+                ClassRef::GroupOutput(group) => map.get(*group).copied().flatten().map(|(_, o)| o),
                 ClassRef::Primitive(class) => {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
                         return;
@@ -553,10 +563,17 @@ mod tests {
             "[0] -> x",
             "Idle => Discard, Discard, Discard",
             "{{{{{{{{{{{{{{{{{{{{",
+            "Idle -> ( -> [1] output ) -> Discard",
+            "a :: Idle; a [0-65535] => [0-65535] a",
+            "a :: Idle; a [] => [] a; a [0-] -> [ -> a",
+            ") ( ] [ , -> => ( , ) => { -> } [0] ( [0] ->",
+            "elementclass E { ... || ... } elementclass E { ... }",
         ] {
             let _ = flat(src);
         }
         let deep = "elementclass A { ".repeat(200);
         assert!(flat(&deep).is_err());
+        let groups = "Idle -> (".repeat(200);
+        assert!(flat(&groups).is_err());
     }
 }
