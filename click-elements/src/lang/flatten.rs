@@ -1,7 +1,7 @@
 //! Flattening: compound elements are expanded (their elements named `outer/inner`), variables
 //! substituted, and connections through compound ports joined, giving a flat router description.
 
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -49,11 +49,21 @@ pub struct FlatConfig {
     pub connections: Vec<FlatConnection>,
 }
 
-/// A node of the expansion graph: a primitive element or one side of a compound's ports.
+/// A node of the expansion graph: a primitive element or one side of a compound's or group's
+/// ports (an index into the tunnels).
 #[derive(Clone, Copy)]
 enum Node {
     Element(usize),
-    Tunnel,
+    Tunnel(usize),
+}
+
+/// The input or output side of a compound instance or group, for messages about its ports.
+struct Tunnel {
+    /// The instance or group name, e.g. `sp` or `@2`.
+    name: String,
+    /// The output side.
+    output: bool,
+    location: Location,
 }
 
 struct Flattener<'a> {
@@ -64,6 +74,7 @@ struct Flattener<'a> {
     /// A limit or the monitor stopped the expansion; nothing more is added.
     abandoned: bool,
     nodes: Vec<Node>,
+    tunnels: Vec<Tunnel>,
     edges: Vec<(usize, usize, usize, usize)>,
     /// Compound instances waiting to be expanded, after the enclosing scope's own elements.
     pending: Vec<Pending>,
@@ -108,6 +119,7 @@ pub fn flatten_monitored(
         instances: 0,
         abandoned: false,
         nodes: Vec::new(),
+        tunnels: Vec::new(),
         edges: Vec::new(),
         pending: Vec::new(),
         out: FlatConfig {
@@ -218,6 +230,21 @@ impl Flattener<'_> {
         self.new_node(Node::Element(idx))
     }
 
+    /// Adds the input and output sides of compound instance or group `name`; returns their
+    /// nodes.
+    fn new_tunnels(&mut self, name: String, location: Location) -> (usize, usize) {
+        let mut side = |output: bool| {
+            self.tunnels.push(Tunnel {
+                name: name.clone(),
+                output,
+                location,
+            });
+            let tunnel = self.tunnels.len() - 1;
+            self.new_node(Node::Tunnel(tunnel))
+        };
+        (side(false), side(true))
+    }
+
     fn new_node(&mut self, node: Node) -> usize {
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -245,9 +272,8 @@ impl Flattener<'_> {
                 }
                 ClassRef::Error => None,
                 ClassRef::Group => {
-                    let input = self.new_node(Node::Tunnel);
-                    let output = self.new_node(Node::Tunnel);
-                    map.push(Some((input, output)));
+                    let name = format!("{prefix}{}", decl.name.trim_start_matches(';'));
+                    map.push(Some(self.new_tunnels(name, decl.location)));
                     continue;
                 }
                 // Inside the group, its `input` is where outside connections into it arrive
@@ -265,8 +291,8 @@ impl Flattener<'_> {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
                         return;
                     };
-                    let input = self.new_node(Node::Tunnel);
-                    let output = self.new_node(Node::Tunnel);
+                    let name = format!("{prefix}{}", decl.name);
+                    let (input, output) = self.new_tunnels(name, decl.location);
                     self.pending.push(Pending {
                         class: class.clone(),
                         prefix: format!("{prefix}{}/", decl.name),
@@ -353,36 +379,92 @@ impl Flattener<'_> {
         self.expand_scope(body, &p.prefix, &env, Some(p.tunnels));
     }
 
-    /// Replaces paths through compound ports by direct element-to-element connections.
+    /// Replaces paths through compound and group ports by direct element-to-element
+    /// connections, and reports the ports where a path ends (Click's words: `'c' has no input
+    /// 1` when the body does not use a port connected outside, `'c' input 1 unused` when the
+    /// body uses a port not connected outside; likewise for outputs).
     fn join_tunnels(&mut self) {
+        type Adjacency = BTreeMap<(usize, usize), Vec<(usize, usize)>>;
+        let mut forward: Adjacency = BTreeMap::new();
+        let mut backward: Adjacency = BTreeMap::new();
+        for &(f, fp, t, tp) in &self.edges {
+            forward.entry((f, fp)).or_default().push((t, tp));
+            backward.entry((t, tp)).or_default().push((f, fp));
+        }
         let mut joined = BTreeSet::new();
+        let mut dead_ends: Vec<(usize, usize, bool)> = Vec::new();
         for &(from, from_port, to, to_port) in &self.edges {
-            let Node::Element(src) = self.nodes[from] else {
-                continue;
-            };
-            let mut stack = alloc::vec![(to, to_port, 0usize)];
-            while let Some((node, port, depth)) = stack.pop() {
-                match self.nodes[node] {
-                    Node::Element(dst) => {
+            if let Node::Element(src) = self.nodes[from] {
+                self.walk(
+                    &forward,
+                    (to, to_port),
+                    true,
+                    &mut dead_ends,
+                    |dst, port| {
                         joined.insert(FlatConnection {
                             from: src,
                             from_port,
                             to: dst,
                             to_port: port,
                         });
-                    }
-                    Node::Tunnel if depth < 4 * MAX_INSTANCE_DEPTH => {
-                        for &(f, fp, t, tp) in &self.edges {
-                            if f == node && fp == port {
-                                stack.push((t, tp, depth + 1));
-                            }
-                        }
-                    }
-                    Node::Tunnel => {}
-                }
+                    },
+                );
+            }
+            if let (Node::Element(_), Node::Tunnel(_)) = (self.nodes[to], self.nodes[from]) {
+                self.walk(
+                    &backward,
+                    (from, from_port),
+                    false,
+                    &mut dead_ends,
+                    |_, _| {},
+                );
             }
         }
+        for (node, port, forwards) in dead_ends {
+            let Node::Tunnel(t) = self.nodes[node] else {
+                continue;
+            };
+            let tunnel = &self.tunnels[t];
+            let name = &tunnel.name;
+            let message = match (forwards, tunnel.output) {
+                (true, false) => format!("'{name}' has no input {port}"),
+                (true, true) => format!("'{name}' output {port} unused"),
+                (false, false) => format!("'{name}' input {port} unused"),
+                (false, true) => format!("'{name}' has no output {port}"),
+            };
+            let location = tunnel.location;
+            self.error(location, message);
+        }
         self.out.connections = joined.into_iter().collect();
+    }
+
+    /// Follows `edges` from `start` through tunnels to the elements it reaches (`reach` gets
+    /// each element and port); a tunnel port the edges do not continue from is recorded in
+    /// `dead_ends` (once) with the direction of the walk.
+    fn walk(
+        &self,
+        edges: &BTreeMap<(usize, usize), Vec<(usize, usize)>>,
+        start: (usize, usize),
+        forwards: bool,
+        dead_ends: &mut Vec<(usize, usize, bool)>,
+        mut reach: impl FnMut(usize, usize),
+    ) {
+        let mut stack = alloc::vec![(start.0, start.1, 0usize)];
+        while let Some((node, port, depth)) = stack.pop() {
+            match self.nodes[node] {
+                Node::Element(element) => reach(element, port),
+                Node::Tunnel(_) if depth < 4 * MAX_INSTANCE_DEPTH => match edges.get(&(node, port))
+                {
+                    Some(next) => stack.extend(next.iter().map(|&(n, p)| (n, p, depth + 1))),
+                    None => {
+                        if !dead_ends.contains(&(node, port, forwards)) {
+                            dead_ends.push((node, port, forwards));
+                        }
+                    }
+                },
+                Node::Tunnel(_) => {}
+            }
+        }
     }
 }
 
