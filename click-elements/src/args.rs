@@ -677,8 +677,13 @@ pub fn parse_seconds(s: &str) -> Result<u64, String> {
     Ok(total)
 }
 
-/// Parses a string argument, removing one level of quoting.
+/// Parses a string argument, removing one level of quoting. Like Click's `StringArg`, the
+/// argument is one word: quoted parts may be joined (`"a"b`), but two words separated by
+/// unquoted space (`"a" "b"`) are a parse error.
 pub fn parse_string(s: &str) -> Result<String, String> {
+    if split_words(s).len() > 1 {
+        return Err("parse error".to_string());
+    }
     Ok(unquote(s))
 }
 
@@ -717,6 +722,13 @@ mod tests {
         assert_eq!(keyword_length("12/0800 15/cc"), 0);
         assert_eq!(keyword_length("lbl"), 0);
         assert_eq!(keyword_length("STOP "), 0);
+    }
+
+    #[test]
+    fn a_string_is_one_word() {
+        assert_eq!(parse_string("\"a\"b  "), Ok("ab".into()));
+        assert_eq!(parse_string("\"a\" \"b\""), Err("parse error".into()));
+        assert_eq!(parse_string("'a' b"), Err("parse error".into()));
     }
 
     #[test]

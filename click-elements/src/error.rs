@@ -12,6 +12,42 @@ pub struct Location {
     pub line: u32,
     /// 1-based column (in bytes).
     pub column: u32,
+    /// Which file of the configuration's [`Sources`]: 0 is the configuration itself, then the
+    /// libraries it requires, in the order they were read.
+    pub file: u16,
+}
+
+/// The names of the files a configuration was read from: the configuration, then its
+/// libraries (`require(library FILE)`). A [`Location`] names one of them by index.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sources(pub Vec<String>);
+
+impl Sources {
+    /// Sources holding only the configuration named `file`.
+    pub fn new(file: &str) -> Sources {
+        Sources(alloc::vec![file.into()])
+    }
+
+    /// The configuration's own file name.
+    pub fn main(&self) -> &str {
+        self.0.first().map_or("", String::as_str)
+    }
+
+    /// The name of the file `location` is in (the configuration's, without a location).
+    pub fn name(&self, location: Option<Location>) -> &str {
+        location
+            .and_then(|l| self.0.get(usize::from(l.file)))
+            .map_or(self.main(), String::as_str)
+    }
+
+    /// A diagnostic at `location`, naming the file it is in.
+    pub fn diagnostic(&self, location: Option<Location>, message: String) -> Diagnostic {
+        Diagnostic {
+            file: self.name(location).into(),
+            location,
+            message,
+        }
+    }
 }
 
 /// One error, with the place it refers to (when there is one).

@@ -26,8 +26,19 @@ pub use registry::Registry;
 pub use router::Router;
 
 use alloc::string::String;
+use lang::Libraries;
 
-/// Parses and flattens a configuration without building the router (within [`Limits::HOST`]).
+/// The libraries a host build reads: files next to the configuration (with the `std`
+/// feature, up to [`Limits::HOST`]'s configuration size in all), or none.
+fn host_libraries() -> impl Libraries {
+    #[cfg(feature = "std")]
+    return lang::FileLibraries::new(Limits::HOST.config_bytes);
+    #[cfg(not(feature = "std"))]
+    return lang::NoLibraries;
+}
+
+/// Parses and flattens a configuration without building the router (within [`Limits::HOST`];
+/// with the `std` feature, `require(library FILE)` reads FILE next to `file`).
 pub fn flatten_config(
     source: &str,
     file: &str,
@@ -41,10 +52,12 @@ pub fn flatten_config(
         registry,
         &Limits::HOST,
         &mut Unmonitored,
+        &mut host_libraries(),
     )
 }
 
-/// [`flatten_config`] within `limits`, with `monitor` watching every safe point.
+/// [`flatten_config`] within `limits`, with `monitor` watching every safe point and the
+/// libraries the configuration requires read from `libraries`.
 pub fn flatten_monitored(
     source: &str,
     file: &str,
@@ -52,17 +65,19 @@ pub fn flatten_monitored(
     registry: &Registry,
     limits: &Limits,
     monitor: &mut dyn BuildMonitor,
+    libraries: &mut dyn Libraries,
 ) -> Result<lang::FlatConfig, Diagnostics> {
     check_config_size(source, file, limits)?;
     let known = |name: &str| registry.contains(name);
-    let parsed =
-        lang::parser::parse_monitored(source, file, &known, monitor).map_err(Diagnostics)?;
-    lang::flatten::flatten_monitored(&parsed, file, defines, limits, monitor).map_err(Diagnostics)
+    let parsed = lang::parser::parse_monitored(source, file, &known, monitor, libraries)
+        .map_err(Diagnostics)?;
+    lang::flatten::flatten_monitored(&parsed, defines, limits, monitor).map_err(Diagnostics)
 }
 
 /// Parses a configuration, flattens it and builds an initialized router: the one call a
 /// runner needs. `file` names the source in messages; `defines` are `NAME=VALUE` overrides.
-/// Everything the configuration asks for is bounded by [`Limits::HOST`].
+/// Everything the configuration asks for is bounded by [`Limits::HOST`]; with the `std`
+/// feature, `require(library FILE)` reads FILE next to `file`.
 pub fn build_router(
     source: &str,
     file: &str,
@@ -76,12 +91,14 @@ pub fn build_router(
         registry,
         &Limits::HOST,
         &mut Unmonitored,
+        &mut host_libraries(),
     )
 }
 
 /// [`build_router`] within `limits`, with `monitor` called at every safe point of the parse,
-/// the expansion and the build: a guest uses it to keep forwarding while a new router is
-/// built and to stop a build that outgrows its heap.
+/// the expansion and the build (a guest uses it to keep forwarding while a new router is
+/// built and to stop a build that outgrows its heap), and the libraries the configuration
+/// requires read from `libraries` (a guest has none: [`lang::NoLibraries`]).
 pub fn build_router_monitored(
     source: &str,
     file: &str,
@@ -89,8 +106,9 @@ pub fn build_router_monitored(
     registry: &Registry,
     limits: &Limits,
     monitor: &mut dyn BuildMonitor,
+    libraries: &mut dyn Libraries,
 ) -> Result<Router, Diagnostics> {
-    let flat = flatten_monitored(source, file, defines, registry, limits, monitor)?;
+    let flat = flatten_monitored(source, file, defines, registry, limits, monitor, libraries)?;
     Router::build(&flat, registry, limits, monitor)
 }
 
@@ -104,7 +122,7 @@ pub fn check_config_size(source: &str, file: &str, limits: &Limits) -> Result<()
     while !source.is_char_boundary(cut) {
         cut -= 1;
     }
-    let location = lang::lexer::LineIndex::new(&source[..cut]).locate(cut);
+    let location = lang::lexer::LineIndex::new(&source[..cut], 0).locate(cut);
     Err(Diagnostics(alloc::vec![Diagnostic {
         file: file.into(),
         location: Some(location),

@@ -14,7 +14,7 @@ use crate::element::{
     Batch, ConfigureContext, Element, Platform, Processing, PullContext, PullInputs, PushContext,
     RouterControl, TaskContext, TaskStatus,
 };
-use crate::error::{Diagnostic, Diagnostics};
+use crate::error::{Diagnostic, Diagnostics, Sources};
 use crate::lang::{FlatConfig, FlatConnection};
 use crate::limits::{BuildMonitor, Limits, Unmonitored};
 use crate::packet::{Packet, PacketPool, Timestamp};
@@ -46,7 +46,7 @@ struct Slot {
 
 /// A configured, initialized Click router.
 pub struct Router {
-    file: String,
+    sources: Sources,
     slots: Vec<Slot>,
     connections: Vec<FlatConnection>,
     tasks: Vec<usize>,
@@ -85,11 +85,7 @@ impl Router {
         monitor: &mut dyn BuildMonitor,
     ) -> Result<Router, Diagnostics> {
         let mut errors = Vec::new();
-        let diag = |location, message: String| Diagnostic {
-            file: flat.file.clone(),
-            location,
-            message,
-        };
+        let diag = |location, message: String| flat.sources.diagnostic(location, message);
 
         if flat.elements.len() > limits.elements {
             return Err(Diagnostics(vec![diag(
@@ -181,10 +177,10 @@ impl Router {
         }
 
         if errors.is_empty() {
-            errors.extend(check_push_pull(&mut slots, &connections, &flat.file));
+            errors.extend(check_push_pull(&mut slots, &connections, &flat.sources));
         }
         if errors.is_empty() {
-            errors.extend(check_completeness(&slots, &connections, &flat.file));
+            errors.extend(check_completeness(&slots, &connections, &flat.sources));
         }
         if !errors.is_empty() {
             return Err(Diagnostics(errors));
@@ -202,7 +198,7 @@ impl Router {
             }
         }
 
-        if let Some(e) = check_pull_depth(&slots, limits.pull_depth, &flat.file) {
+        if let Some(e) = check_pull_depth(&slots, limits.pull_depth, &flat.sources) {
             return Err(Diagnostics(vec![e]));
         }
 
@@ -269,7 +265,7 @@ impl Router {
         let managed = slots.iter().any(|s| s.element.borrow().manages_driver());
         let pending = RefCell::new(Vec::with_capacity(slots.len()));
         Ok(Router {
-            file: flat.file.clone(),
+            sources: flat.sources.clone(),
             slots,
             connections,
             tasks,
@@ -297,7 +293,7 @@ impl Router {
 
     /// The configuration's file name.
     pub fn file(&self) -> &str {
-        &self.file
+        self.sources.main()
     }
 
     /// The index of the element called `name`.
@@ -329,14 +325,13 @@ impl Router {
             .filter_map(|slot| {
                 let n = slot.element.borrow().device()?;
                 let why = check(n).err()?;
-                Some(Diagnostic {
-                    file: self.file.clone(),
-                    location: slot.location,
-                    message: format!(
+                Some(self.sources.diagnostic(
+                    slot.location,
+                    format!(
                         "While initializing '{} :: {}': {why}",
                         slot.name, slot.info.name
                     ),
-                })
+                ))
             })
             .collect();
         if errors.is_empty() {
@@ -728,7 +723,7 @@ impl RouterControl for Control<'_> {
 fn check_push_pull(
     slots: &mut [Slot],
     connections: &[FlatConnection],
-    file: &str,
+    sources: &Sources,
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     // Agnostic inputs and outputs of one element must agree: model them as internal links.
@@ -792,11 +787,7 @@ fn check_push_pull(
                             tp
                         )
                     };
-                    errors.push(Diagnostic {
-                        file: file.to_string(),
-                        location: slots[f].location,
-                        message,
-                    });
+                    errors.push(sources.diagnostic(slots[f].location, message));
                 }
                 _ => {}
             }
@@ -818,7 +809,7 @@ fn check_push_pull(
 
 /// Reports a chain of pull connections longer than `max` elements (a pull recurses once per
 /// element; cycles end where they meet an element already pulling, as at run time).
-fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic> {
+fn check_pull_depth(slots: &[Slot], max: usize, sources: &Sources) -> Option<Diagnostic> {
     // depth[i]: the longest chain of elements pulled through when element i is pulled.
     const UNSEEN: usize = 0;
     const ON_PATH: usize = usize::MAX;
@@ -857,14 +848,13 @@ fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic
                     depth[node] = below + 1;
                     path.pop();
                     if depth[node] > max {
-                        return Some(Diagnostic {
-                            file: file.to_string(),
-                            location: slots[node].location,
-                            message: format!(
+                        return Some(sources.diagnostic(
+                            slots[node].location,
+                            format!(
                                 "'{} :: {}' pulls through a chain of more than the limit of {max} elements",
                                 slots[node].name, slots[node].info.name
                             ),
-                        });
+                        ));
                     }
                 }
             }
@@ -877,16 +867,11 @@ fn check_pull_depth(slots: &[Slot], max: usize, file: &str) -> Option<Diagnostic
 fn check_completeness(
     slots: &[Slot],
     connections: &[FlatConnection],
-    file: &str,
+    sources: &Sources,
 ) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
-    let mut report = |s: &Slot, message: String| {
-        errors.push(Diagnostic {
-            file: file.to_string(),
-            location: s.location,
-            message,
-        })
-    };
+    let mut report =
+        |s: &Slot, message: String| errors.push(sources.diagnostic(s.location, message));
     for (i, s) in slots.iter().enumerate() {
         for (port, p) in s.outputs.iter().enumerate() {
             let n = connections

@@ -281,3 +281,18 @@ fn an_unlimited_unqueue_burst_is_bounded() {
     assert!(out.status.success(), "{:?}", out.status);
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1000\n");
 }
+
+#[test]
+fn a_library_requiring_itself_is_read_a_bounded_number_of_times() {
+    // Each read finds the file under a longer name (`././hostile.click`, ...), so only the
+    // limit on libraries stops it.
+    let out = click_run("require(library ./hostile.click)\n", 8192, &["-q"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{}", truncated(&stderr));
+    let refusal = stderr
+        .lines()
+        .find(|l| l.ends_with("more than the limit of 64 libraries"))
+        .unwrap_or_else(|| panic!("no refusal in:\n{}", truncated(&stderr)));
+    // Located in the deepest library read: `././.../hostile.click:1:9: ...`.
+    assert!(refusal.contains("/hostile.click:1:9: "), "{refusal}");
+}

@@ -1,7 +1,7 @@
 //! Flattening: compound elements are expanded (their elements named `outer/inner`), variables
 //! substituted, and connections through compound ports joined, giving a flat router description.
 
-use alloc::collections::BTreeSet;
+use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use super::expand::{expand, Env};
 use super::parser::{ClassRef, CompoundClass, Formal, ParsedConfig, Scope};
 use crate::args::{keyword_length, split_args};
-use crate::error::{Diagnostic, Location};
+use crate::error::{Diagnostic, Location, Sources};
 use crate::limits::{BuildMonitor, Limits, Unmonitored};
 
 /// A primitive element of the flattened router.
@@ -41,23 +41,32 @@ pub struct FlatConnection {
 /// A flat router description: primitive elements and the connections between them.
 #[derive(Clone, Debug, Default)]
 pub struct FlatConfig {
-    /// The source file name used in messages.
-    pub file: String,
+    /// The configuration's file and its libraries, named in messages.
+    pub sources: Sources,
     /// Elements: top-level declarations first, then compound internals.
     pub elements: Vec<FlatElement>,
     /// Connections, without duplicates.
     pub connections: Vec<FlatConnection>,
 }
 
-/// A node of the expansion graph: a primitive element or one side of a compound's ports.
+/// A node of the expansion graph: a primitive element or one side of a compound's or group's
+/// ports (an index into the tunnels).
 #[derive(Clone, Copy)]
 enum Node {
     Element(usize),
-    Tunnel,
+    Tunnel(usize),
+}
+
+/// The input or output side of a compound instance or group, for messages about its ports.
+struct Tunnel {
+    /// The instance or group name, e.g. `sp` or `@2`.
+    name: String,
+    /// The output side.
+    output: bool,
+    location: Location,
 }
 
 struct Flattener<'a> {
-    file: &'a str,
     limits: &'a Limits,
     monitor: &'a mut dyn BuildMonitor,
     /// Primitive elements and compound instances made so far (bounded by `limits.elements`).
@@ -65,6 +74,7 @@ struct Flattener<'a> {
     /// A limit or the monitor stopped the expansion; nothing more is added.
     abandoned: bool,
     nodes: Vec<Node>,
+    tunnels: Vec<Tunnel>,
     edges: Vec<(usize, usize, usize, usize)>,
     /// Compound instances waiting to be expanded, after the enclosing scope's own elements.
     pending: Vec<Pending>,
@@ -89,10 +99,9 @@ const MAX_INSTANCE_DEPTH: usize = 64;
 /// assignments; they override the file's `define`s.
 pub fn flatten(
     parsed: &ParsedConfig,
-    file: &str,
     defines: &[(String, String)],
 ) -> Result<FlatConfig, Vec<Diagnostic>> {
-    flatten_monitored(parsed, file, defines, &Limits::HOST, &mut Unmonitored)
+    flatten_monitored(parsed, defines, &Limits::HOST, &mut Unmonitored)
 }
 
 /// [`flatten`] within `limits` (element count, expanded text), with `monitor` called after
@@ -100,22 +109,21 @@ pub fn flatten(
 /// the error at the element's place.
 pub fn flatten_monitored(
     parsed: &ParsedConfig,
-    file: &str,
     defines: &[(String, String)],
     limits: &Limits,
     monitor: &mut dyn BuildMonitor,
 ) -> Result<FlatConfig, Vec<Diagnostic>> {
     let mut f = Flattener {
-        file,
         limits,
         monitor,
         instances: 0,
         abandoned: false,
         nodes: Vec::new(),
+        tunnels: Vec::new(),
         edges: Vec::new(),
         pending: Vec::new(),
         out: FlatConfig {
-            file: file.to_string(),
+            sources: parsed.sources.clone(),
             ..FlatConfig::default()
         },
         errors: Vec::new(),
@@ -163,11 +171,8 @@ pub fn flatten_monitored(
 
 impl Flattener<'_> {
     fn error(&mut self, location: Location, message: String) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_string(),
-            location: Some(location),
-            message,
-        });
+        let diagnostic = self.out.sources.diagnostic(Some(location), message);
+        self.errors.push(diagnostic);
     }
 
     /// Counts one more element or compound instance at `location` and lets the monitor look;
@@ -207,6 +212,39 @@ impl Flattener<'_> {
         }
     }
 
+    /// Adds a primitive element to the flat router; returns its node.
+    fn add_element(
+        &mut self,
+        name: String,
+        class: &str,
+        config: String,
+        location: Location,
+    ) -> usize {
+        let idx = self.out.elements.len();
+        self.out.elements.push(FlatElement {
+            name,
+            class: class.to_string(),
+            config,
+            location,
+        });
+        self.new_node(Node::Element(idx))
+    }
+
+    /// Adds the input and output sides of compound instance or group `name`; returns their
+    /// nodes.
+    fn new_tunnels(&mut self, name: String, location: Location) -> (usize, usize) {
+        let mut side = |output: bool| {
+            self.tunnels.push(Tunnel {
+                name: name.clone(),
+                output,
+                location,
+            });
+            let tunnel = self.tunnels.len() - 1;
+            self.new_node(Node::Tunnel(tunnel))
+        };
+        (side(false), side(true))
+    }
+
     fn new_node(&mut self, node: Node) -> usize {
         self.nodes.push(node);
         self.nodes.len() - 1
@@ -233,25 +271,28 @@ impl Flattener<'_> {
                     tunnels.map(|(input, output)| if i == 0 { input } else { output })
                 }
                 ClassRef::Error => None,
+                ClassRef::Group => {
+                    let name = format!("{prefix}{}", decl.name.trim_start_matches(';'));
+                    map.push(Some(self.new_tunnels(name, decl.location)));
+                    continue;
+                }
+                // Inside the group, its `input` is where outside connections into it arrive
+                // and its `output` where connections out of it leave.
+                ClassRef::GroupInput(group) => map.get(*group).copied().flatten().map(|(i, _)| i),
+                ClassRef::GroupOutput(group) => map.get(*group).copied().flatten().map(|(_, o)| o),
                 ClassRef::Primitive(class) => {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
                         return;
                     };
-                    let idx = self.out.elements.len();
-                    self.out.elements.push(FlatElement {
-                        name: format!("{prefix}{}", decl.name),
-                        class: class.clone(),
-                        config,
-                        location: decl.location,
-                    });
-                    Some(self.new_node(Node::Element(idx)))
+                    let name = format!("{prefix}{}", decl.name);
+                    Some(self.add_element(name, class, config, decl.location))
                 }
                 ClassRef::Compound(class) => {
                     let Some(config) = self.expand_config(&decl.config, env, decl.location) else {
                         return;
                     };
-                    let input = self.new_node(Node::Tunnel);
-                    let output = self.new_node(Node::Tunnel);
+                    let name = format!("{prefix}{}", decl.name);
+                    let (input, output) = self.new_tunnels(name, decl.location);
                     self.pending.push(Pending {
                         class: class.clone(),
                         prefix: format!("{prefix}{}/", decl.name),
@@ -276,21 +317,37 @@ impl Flattener<'_> {
         }
     }
 
-    /// Expands one compound instance: picks the overload and binds the formals.
+    /// Expands one compound instance: picks the overload and binds the formals. A class that
+    /// extends a primitive class falls back to it when no overload fits.
     fn expand_instance(&mut self, p: Pending) {
         let args = split_args(&p.config);
+        let (bodies, primitive) = p.class.overloads();
         let mut chosen = None;
         let mut closest = None;
-        for body in &p.class.bodies {
+        for body in &bodies {
             if let Some(values) = assign_arguments(&body.formals, &args) {
                 if body.ports == p.ports {
-                    chosen = Some((body, values));
+                    chosen = Some((*body, values));
                     break;
                 }
-                closest.get_or_insert((body, values));
+                closest.get_or_insert((*body, values));
             }
         }
-        if chosen.is_none() && p.class.bodies.len() == 1 {
+        if chosen.is_none() {
+            if let Some(class) = primitive {
+                let name = p.prefix.strip_suffix('/').unwrap_or(&p.prefix);
+                let node = self.add_element(name.to_string(), class, p.config, p.location);
+                let (input, output) = p.tunnels;
+                for port in 0..p.ports.0 {
+                    self.edges.push((input, port, node, port));
+                }
+                for port in 0..p.ports.1 {
+                    self.edges.push((node, port, output, port));
+                }
+                return;
+            }
+        }
+        if chosen.is_none() && bodies.len() == 1 {
             chosen = closest;
         }
         let Some((body, values)) = chosen else {
@@ -322,36 +379,92 @@ impl Flattener<'_> {
         self.expand_scope(body, &p.prefix, &env, Some(p.tunnels));
     }
 
-    /// Replaces paths through compound ports by direct element-to-element connections.
+    /// Replaces paths through compound and group ports by direct element-to-element
+    /// connections, and reports the ports where a path ends (Click's words: `'c' has no input
+    /// 1` when the body does not use a port connected outside, `'c' input 1 unused` when the
+    /// body uses a port not connected outside; likewise for outputs).
     fn join_tunnels(&mut self) {
+        type Adjacency = BTreeMap<(usize, usize), Vec<(usize, usize)>>;
+        let mut forward: Adjacency = BTreeMap::new();
+        let mut backward: Adjacency = BTreeMap::new();
+        for &(f, fp, t, tp) in &self.edges {
+            forward.entry((f, fp)).or_default().push((t, tp));
+            backward.entry((t, tp)).or_default().push((f, fp));
+        }
         let mut joined = BTreeSet::new();
+        let mut dead_ends: Vec<(usize, usize, bool)> = Vec::new();
         for &(from, from_port, to, to_port) in &self.edges {
-            let Node::Element(src) = self.nodes[from] else {
-                continue;
-            };
-            let mut stack = alloc::vec![(to, to_port, 0usize)];
-            while let Some((node, port, depth)) = stack.pop() {
-                match self.nodes[node] {
-                    Node::Element(dst) => {
+            if let Node::Element(src) = self.nodes[from] {
+                self.walk(
+                    &forward,
+                    (to, to_port),
+                    true,
+                    &mut dead_ends,
+                    |dst, port| {
                         joined.insert(FlatConnection {
                             from: src,
                             from_port,
                             to: dst,
                             to_port: port,
                         });
-                    }
-                    Node::Tunnel if depth < 4 * MAX_INSTANCE_DEPTH => {
-                        for &(f, fp, t, tp) in &self.edges {
-                            if f == node && fp == port {
-                                stack.push((t, tp, depth + 1));
-                            }
-                        }
-                    }
-                    Node::Tunnel => {}
-                }
+                    },
+                );
+            }
+            if let (Node::Element(_), Node::Tunnel(_)) = (self.nodes[to], self.nodes[from]) {
+                self.walk(
+                    &backward,
+                    (from, from_port),
+                    false,
+                    &mut dead_ends,
+                    |_, _| {},
+                );
             }
         }
+        for (node, port, forwards) in dead_ends {
+            let Node::Tunnel(t) = self.nodes[node] else {
+                continue;
+            };
+            let tunnel = &self.tunnels[t];
+            let name = &tunnel.name;
+            let message = match (forwards, tunnel.output) {
+                (true, false) => format!("'{name}' has no input {port}"),
+                (true, true) => format!("'{name}' output {port} unused"),
+                (false, false) => format!("'{name}' input {port} unused"),
+                (false, true) => format!("'{name}' has no output {port}"),
+            };
+            let location = tunnel.location;
+            self.error(location, message);
+        }
         self.out.connections = joined.into_iter().collect();
+    }
+
+    /// Follows `edges` from `start` through tunnels to the elements it reaches (`reach` gets
+    /// each element and port); a tunnel port the edges do not continue from is recorded in
+    /// `dead_ends` (once) with the direction of the walk.
+    fn walk(
+        &self,
+        edges: &BTreeMap<(usize, usize), Vec<(usize, usize)>>,
+        start: (usize, usize),
+        forwards: bool,
+        dead_ends: &mut Vec<(usize, usize, bool)>,
+        mut reach: impl FnMut(usize, usize),
+    ) {
+        let mut stack = alloc::vec![(start.0, start.1, 0usize)];
+        while let Some((node, port, depth)) = stack.pop() {
+            match self.nodes[node] {
+                Node::Element(element) => reach(element, port),
+                Node::Tunnel(_) if depth < 4 * MAX_INSTANCE_DEPTH => match edges.get(&(node, port))
+                {
+                    Some(next) => stack.extend(next.iter().map(|&(n, p)| (n, p, depth + 1))),
+                    None => {
+                        if !dead_ends.contains(&(node, port, forwards)) {
+                            dead_ends.push((node, port, forwards));
+                        }
+                    }
+                },
+                Node::Tunnel(_) => {}
+            }
+        }
     }
 }
 
@@ -404,7 +517,7 @@ mod tests {
     fn flat(src: &str) -> Result<FlatConfig, Vec<Diagnostic>> {
         let known = |c: &str| matches!(c, "Idle" | "Null" | "Discard" | "Tee" | "Print");
         let parsed = parse(src, "t.click", &known)?;
-        flatten(&parsed, "t.click", &[])
+        flatten(&parsed, &[])
     }
 
     fn names(f: &FlatConfig) -> Vec<&str> {
@@ -532,10 +645,17 @@ mod tests {
             "[0] -> x",
             "Idle => Discard, Discard, Discard",
             "{{{{{{{{{{{{{{{{{{{{",
+            "Idle -> ( -> [1] output ) -> Discard",
+            "a :: Idle; a [0-65535] => [0-65535] a",
+            "a :: Idle; a [] => [] a; a [0-] -> [ -> a",
+            ") ( ] [ , -> => ( , ) => { -> } [0] ( [0] ->",
+            "elementclass E { ... || ... } elementclass E { ... }",
         ] {
             let _ = flat(src);
         }
         let deep = "elementclass A { ".repeat(200);
         assert!(flat(&deep).is_err());
+        let groups = "Idle -> (".repeat(200);
+        assert!(flat(&groups).is_err());
     }
 }

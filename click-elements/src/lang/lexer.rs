@@ -237,11 +237,13 @@ impl<'a> Lexer<'a> {
 /// Maps byte offsets to 1-based line and column numbers.
 pub struct LineIndex {
     starts: Vec<usize>,
+    file: u16,
 }
 
 impl LineIndex {
-    /// Indexes the line starts of `src` (`\n`, `\r\n` and `\r` all end a line).
-    pub fn new(src: &str) -> LineIndex {
+    /// Indexes the line starts of `src`, file number `file` of the configuration's sources
+    /// (`\n`, `\r\n` and `\r` all end a line).
+    pub fn new(src: &str, file: u16) -> LineIndex {
         let b = src.as_bytes();
         let mut starts = alloc::vec![0];
         let mut i = 0;
@@ -253,7 +255,7 @@ impl LineIndex {
             }
             i += 1;
         }
-        LineIndex { starts }
+        LineIndex { starts, file }
     }
 
     /// The line and column of byte offset `pos`.
@@ -263,6 +265,7 @@ impl LineIndex {
         crate::error::Location {
             line: line as u32,
             column: column as u32,
+            file: self.file,
         }
     }
 }
@@ -316,7 +319,7 @@ mod tests {
 
     #[test]
     fn locates_lines_and_columns() {
-        let idx = LineIndex::new("ab\ncd\r\nef");
+        let idx = LineIndex::new("ab\ncd\r\nef", 0);
         assert_eq!(idx.locate(0).line, 1);
         assert_eq!(idx.locate(4).column, 2);
         assert_eq!(idx.locate(7).line, 3);

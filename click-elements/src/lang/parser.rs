@@ -10,12 +10,20 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 use super::lexer::{Lexer, LineIndex, Tok, Token};
-use crate::args::{split_args, split_words, unquote};
-use crate::error::{Diagnostic, Location};
+use super::library::{Libraries, NoLibraries};
+use crate::args::{parse_string, split_args, split_words};
+use crate::error::{Diagnostic, Location, Sources};
 use crate::limits::{BuildMonitor, Unmonitored};
 
 /// Deepest allowed nesting of compound classes (keeps recursion bounded on hostile input).
 const MAX_DEPTH: usize = 64;
+
+/// Most ports one `[...]` port list may name (`[0-65535]` would name them all).
+const MAX_PORT_LIST: usize = 4096;
+
+/// Most library files one configuration may read (each file is read once, so a library that
+/// requires itself, or two that require each other, stop there).
+const MAX_LIBRARIES: usize = 64;
 
 /// What class an element is.
 #[derive(Clone, Debug)]
@@ -26,6 +34,13 @@ pub enum ClassRef {
     Compound(Rc<CompoundClass>),
     /// The `input`/`output` pseudo-elements of a compound.
     Tunnel,
+    /// An element group `( ... )` seen from outside: connections into it enter its `input`,
+    /// connections out of it leave its `output`.
+    Group,
+    /// The `input` of the group that is element `n` of the scope.
+    GroupInput(usize),
+    /// The `output` of the group that is element `n` of the scope.
+    GroupOutput(usize),
     /// An error was reported for this element; it is left out of the router.
     Error,
 }
@@ -110,17 +125,59 @@ pub struct CompoundClass {
     pub name: String,
     /// The overloads, tried in order.
     pub bodies: Vec<Scope>,
+    /// The class this one extends (`elementclass C { ... || ... }`): tried after every body.
+    pub extends: Option<ClassRef>,
     /// Where the class was defined.
     pub location: Location,
+}
+
+impl CompoundClass {
+    /// Every overload of the class and of the compound classes it extends, in the order they
+    /// are tried, then the primitive class the last of them extends, if any.
+    pub fn overloads(&self) -> (Vec<&Scope>, Option<&str>) {
+        let mut bodies: Vec<&Scope> = self.bodies.iter().collect();
+        let mut next = self.extends.as_ref();
+        while let Some(class) = next {
+            match class {
+                ClassRef::Compound(c) => {
+                    bodies.extend(c.bodies.iter());
+                    next = c.extends.as_ref();
+                }
+                ClassRef::Primitive(name) => return (bodies, Some(name)),
+                _ => break,
+            }
+        }
+        (bodies, None)
+    }
 }
 
 /// A parsed configuration file.
 #[derive(Clone, Debug)]
 pub struct ParsedConfig {
-    /// The top-level scope.
+    /// The top-level scope (with what the libraries it requires declare).
     pub scope: Scope,
-    /// `require(...)` requirements as (type, value) pairs.
-    pub requirements: Vec<(String, String)>,
+    /// The file and the libraries it was read from.
+    pub sources: Sources,
+}
+
+/// The ports written on one side of an element reference: `[2]`, `[0, 2]`, `[0-2]`, or a list
+/// ending in an expandable port (`[1,]`: 1 and as many more as needed; `[]`: from 0).
+#[derive(Clone, Debug, Default)]
+struct PortList {
+    ports: Vec<usize>,
+    expandable: bool,
+}
+
+impl PortList {
+    /// No ports written.
+    fn is_empty(&self) -> bool {
+        self.ports.is_empty()
+    }
+
+    /// The number of entries Click counts (an expandable end counts as one).
+    fn len(&self) -> usize {
+        self.ports.len() + usize::from(self.expandable)
+    }
 }
 
 /// One element reference in a connection list, before it is resolved.
@@ -132,67 +189,89 @@ struct ElementRef {
     declared: Option<ClassRef>,
     config: String,
     bare: bool,
-    in_port: Option<usize>,
-    out_port: Option<usize>,
+    /// `input` or `output` implied by a connection that starts or ends without an element
+    /// in a compound or group (`-> x`, `x ->`).
+    implicit: bool,
+    in_ports: PortList,
+    out_ports: PortList,
     location: Location,
 }
 
 /// A resolved element reference with its ports.
-#[derive(Clone, Copy)]
 struct PortRef {
     idx: usize,
-    in_port: Option<usize>,
-    out_port: Option<usize>,
+    in_ports: PortList,
+    out_ports: PortList,
+    /// Where the reference is written.
+    location: Location,
+}
+
+/// What a run of statements is the body of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Body {
+    /// A configuration file or library.
+    File,
+    /// One overload of a compound class, up to `}` or `||`.
+    Compound,
+    /// An element group, up to `)`.
+    Group,
 }
 
 struct Parser<'a, 'r> {
     lexer: Lexer<'a>,
     lines: LineIndex,
-    file: &'a str,
+    /// The file being parsed: its index in `sources`.
+    file: u16,
+    /// The configuration's file and the libraries read so far.
+    sources: Sources,
     is_primitive: &'r dyn Fn(&str) -> bool,
     /// Visible compound classes and synonyms, innermost scope last.
     classes: Vec<BTreeMap<String, ClassRef>>,
     errors: Vec<Diagnostic>,
-    requirements: Vec<(String, String)>,
     depth: usize,
     monitor: &'r mut dyn BuildMonitor,
+    libraries: &'r mut dyn Libraries,
     /// The monitor stopped the parse (with the error at this index): every further token is
     /// the end of the file.
     abandoned: Option<usize>,
 }
 
 /// Parses `src` (named `file` in messages). `is_primitive` tells which class names the element
-/// registry knows. Returns the parse tree, or every error found.
+/// registry knows. Returns the parse tree, or every error found. `require(library ...)` is
+/// refused: see [`parse_monitored`] for a parse that reads libraries.
 pub fn parse(
     src: &str,
     file: &str,
     is_primitive: &dyn Fn(&str) -> bool,
 ) -> Result<ParsedConfig, Vec<Diagnostic>> {
-    parse_monitored(src, file, is_primitive, &mut Unmonitored)
+    parse_monitored(src, file, is_primitive, &mut Unmonitored, &mut NoLibraries)
 }
 
-/// [`parse`] with `monitor` called after every statement; an error from it ends the parse
-/// with that message at the statement's place.
+/// [`parse`] with `monitor` called after every statement (an error from it ends the parse
+/// with that message at the statement's place) and `require(library FILE)` read from
+/// `libraries`.
 pub fn parse_monitored(
     src: &str,
     file: &str,
     is_primitive: &dyn Fn(&str) -> bool,
     monitor: &mut dyn BuildMonitor,
+    libraries: &mut dyn Libraries,
 ) -> Result<ParsedConfig, Vec<Diagnostic>> {
     let mut p = Parser {
         lexer: Lexer::new(src),
-        lines: LineIndex::new(src),
-        file,
+        lines: LineIndex::new(src, 0),
+        file: 0,
+        sources: Sources::new(file),
         is_primitive,
         classes: alloc::vec![BTreeMap::new()],
         errors: Vec::new(),
-        requirements: Vec::new(),
         depth: 0,
         monitor,
+        libraries,
         abandoned: None,
     };
     let mut scope = Scope::default();
-    let end = p.statements(&mut scope, false);
+    let end = p.statements(&mut scope, Body::File);
     debug_assert!(matches!(end.tok, Tok::Eof));
     if let Some(i) = p.abandoned {
         // What follows the monitor's error comes from cutting the source short.
@@ -201,7 +280,7 @@ pub fn parse_monitored(
     if p.errors.is_empty() {
         Ok(ParsedConfig {
             scope,
-            requirements: p.requirements,
+            sources: p.sources,
         })
     } else {
         Err(p.errors)
@@ -214,11 +293,8 @@ impl Parser<'_, '_> {
     }
 
     fn error_at(&mut self, location: Location, message: String) {
-        self.errors.push(Diagnostic {
-            file: self.file.to_string(),
-            location: Some(location),
-            message,
-        });
+        let diagnostic = self.sources.diagnostic(Some(location), message);
+        self.errors.push(diagnostic);
     }
 
     fn error(&mut self, pos: usize, message: String) {
@@ -267,9 +343,9 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// Parses statements until end of file, or (in a compound body) `}` or `||`, which is
-    /// returned.
-    fn statements(&mut self, scope: &mut Scope, in_compound: bool) -> Token {
+    /// Parses statements until end of file, or the end of the `body`: `}` or `||` for a
+    /// compound, `)` for a group; returns that token.
+    fn statements(&mut self, scope: &mut Scope, body: Body) -> Token {
         loop {
             let t = self.next();
             if let Err(message) = self.monitor.checkpoint() {
@@ -282,19 +358,27 @@ impl Parser<'_, '_> {
             }
             match &t.tok {
                 Tok::Eof => {
-                    if in_compound {
-                        self.error(t.pos, "expected '}'".into());
+                    match body {
+                        Body::File => {}
+                        Body::Compound => self.error(t.pos, "expected '}'".into()),
+                        Body::Group => self.error(t.pos, "expected ')'".into()),
                     }
                     return t;
                 }
-                Tok::Char('}') | Tok::DoubleBar if in_compound => return t,
+                Tok::Char('}') | Tok::DoubleBar if body == Body::Compound => return t,
+                Tok::Char('}') | Tok::DoubleBar if body == Body::Group => {
+                    self.syntax_error(&t);
+                    self.lexer.unlex(t.clone());
+                    return t;
+                }
+                Tok::Char(')') if body == Body::Group => return t,
                 Tok::Char(';') => {}
                 Tok::ElementClass => self.elementclass(),
-                Tok::Require => self.require(),
+                Tok::Require => self.require(scope),
                 Tok::Define => self.define(scope),
-                Tok::Ident(_) | Tok::Char('[') | Tok::Arrow | Tok::DoubleArrow => {
+                Tok::Ident(_) | Tok::Char('[' | '{' | '(') | Tok::Arrow | Tok::DoubleArrow => {
                     self.lexer.unlex(t);
-                    self.connection(scope);
+                    self.connection(scope, body != Body::File);
                 }
                 _ => self.syntax_error(&t),
             }
@@ -307,7 +391,10 @@ impl Parser<'_, '_> {
         text
     }
 
-    fn require(&mut self) {
+    /// Parses `require(...)` after `require`, Click's way: `package NAME` (or a bare `NAME`)
+    /// asks for a package, and this driver has none; `library FILE` reads FILE into `scope`;
+    /// `compact_config` is accepted.
+    fn require(&mut self, scope: &mut Scope) {
         if !self.expect('(') {
             return;
         }
@@ -317,18 +404,71 @@ impl Parser<'_, '_> {
             let words = split_words(&arg);
             let (kind, value) = match words.as_slice() {
                 [] => continue,
-                [name] => ("package", *name),
+                ["compact_config"] => continue,
+                [name] if !matches!(*name, "package" | "library") => ("package", *name),
                 [kind @ ("package" | "library"), value] => (*kind, *value),
-                _ => {
-                    self.error(at, "syntax error at requirement".into());
-                    continue;
-                }
+                _ => ("", ""),
             };
-            if kind == "library" {
-                self.error(at, "'require library' is not supported".into());
+            let Ok(value) = parse_string(value).map(|v| v.to_string()) else {
+                self.error(at, "syntax error at requirement".into());
                 continue;
+            };
+            match kind {
+                "library" => self.require_library(scope, &value, at),
+                "package" => self.error(at, format!("requirement '{value}' not available")),
+                _ => self.error(at, "syntax error at requirement".into()),
             }
-            self.requirements.push((kind.to_string(), unquote(value)));
+        }
+    }
+
+    /// Reads library `name` (once per configuration) and parses it into the file's `scope`:
+    /// its classes stay visible after the `require`.
+    fn require_library(&mut self, scope: &mut Scope, name: &str, at: usize) {
+        if self.classes.len() > 1 {
+            self.error(at, "'require library' must be used at file scope".into());
+            return;
+        }
+        let from = self.sources.0[usize::from(self.file)].clone();
+        let text = match self.libraries.find(name, &from) {
+            Ok(path) if self.sources.0.contains(&path) => return,
+            Ok(_) if self.sources.0.len() > MAX_LIBRARIES => {
+                self.error(
+                    at,
+                    format!("more than the limit of {MAX_LIBRARIES} libraries"),
+                );
+                return;
+            }
+            Ok(path) => self.libraries.read(&path).map(|text| (path, text)),
+            Err(message) => Err(message),
+        };
+        let (path, text) = match text {
+            Ok(found) => found,
+            Err(message) => {
+                self.error(at, message);
+                return;
+            }
+        };
+        let file = self.sources.0.len() as u16;
+        self.sources.0.push(path);
+        let mut library = Parser {
+            lexer: Lexer::new(&text),
+            lines: LineIndex::new(&text, file),
+            file,
+            sources: core::mem::take(&mut self.sources),
+            is_primitive: self.is_primitive,
+            classes: core::mem::take(&mut self.classes),
+            errors: core::mem::take(&mut self.errors),
+            depth: 0,
+            monitor: &mut *self.monitor,
+            libraries: &mut *self.libraries,
+            abandoned: None,
+        };
+        library.statements(scope, Body::File);
+        self.sources = library.sources;
+        self.classes = library.classes;
+        self.errors = library.errors;
+        if library.abandoned.is_some() {
+            self.abandoned = library.abandoned;
         }
     }
 
@@ -402,12 +542,19 @@ impl Parser<'_, '_> {
                 location,
                 "maximum compound element nesting depth exceeded".into(),
             );
-            self.skip_to_closing_brace();
+            self.skip_to_closing('{', '}');
             return ClassRef::Error;
         }
         self.depth += 1;
         let mut bodies = Vec::new();
+        let mut extends = None;
         loop {
+            let t = self.next();
+            if t.tok == Tok::ThreeDots {
+                extends = Some(self.extension(&name, t.pos, bodies.is_empty()));
+            } else {
+                self.lexer.unlex(t);
+            }
             let mut scope = Scope {
                 anonymous_offset: 2,
                 ..Scope::default()
@@ -423,9 +570,14 @@ impl Parser<'_, '_> {
             }
             self.formals(&mut scope);
             self.classes.push(BTreeMap::new());
-            let end = self.statements(&mut scope, true);
+            let end = self.statements(&mut scope, Body::Compound);
             self.classes.pop();
-            self.finish_compound(&name, &mut scope, location);
+            let printable = if name.is_empty() {
+                "<anonymous>"
+            } else {
+                &name
+            };
+            scope.ports = self.check_pseudoelements(&scope, printable, (0, 1), location);
             bodies.push(scope);
             if end.tok != Tok::DoubleBar {
                 break;
@@ -435,18 +587,38 @@ impl Parser<'_, '_> {
         ClassRef::Compound(Rc::new(CompoundClass {
             name,
             bodies,
+            extends,
             location,
         }))
     }
 
-    fn skip_to_closing_brace(&mut self) {
+    /// After `...` in the bodies of class `name` (at `pos`): the class it extends. Like Click,
+    /// a body (empty when `}` follows) is still parsed after the `...`.
+    fn extension(&mut self, name: &str, pos: usize, first: bool) -> ClassRef {
+        let class = self.class(name).unwrap_or_else(|| {
+            self.error(pos, format!("cannot extend unknown element class '{name}'"));
+            ClassRef::Error
+        });
+        let next = self.next();
+        if first || next.tok != Tok::Char('}') {
+            self.error(
+                next.pos,
+                "'...' should occur last, after one or more compounds".into(),
+            );
+        }
+        self.lexer.unlex(next);
+        class
+    }
+
+    /// Skips past the `close` matching an `open` just read.
+    fn skip_to_closing(&mut self, open: char, close: char) {
         let mut depth = 1usize;
         loop {
             let t = self.next();
             match t.tok {
                 Tok::Eof => return,
-                Tok::Char('{') => depth += 1,
-                Tok::Char('}') => {
+                Tok::Char(c) if c == open => depth += 1,
+                Tok::Char(c) if c == close => {
                     depth -= 1;
                     if depth == 0 {
                         return;
@@ -514,8 +686,16 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// Checks the use of `input`/`output` and records the body's port counts.
-    fn finish_compound(&mut self, name: &str, scope: &mut Scope, location: Location) {
+    /// Checks the use of the `input` and `output` pseudo-elements (scope elements `pseudo`) of
+    /// the compound or group `name`; returns how many inputs and outputs it has.
+    fn check_pseudoelements(
+        &mut self,
+        scope: &Scope,
+        name: &str,
+        pseudo: (usize, usize),
+        location: Location,
+    ) -> (usize, usize) {
+        let (input, output) = pseudo;
         let mut used: [Vec<bool>; 2] = [Vec::new(), Vec::new()];
         let mut mark = |k: usize, port: usize| {
             if used[k].len() <= port {
@@ -525,14 +705,14 @@ impl Parser<'_, '_> {
         };
         let mut misuse = [false, false];
         for c in &scope.connections {
-            if c.from == 0 {
+            if c.from == input {
                 mark(0, c.from_port);
             }
-            if c.to == 1 {
+            if c.to == output {
                 mark(1, c.to_port);
             }
-            misuse[0] |= c.to == 0;
-            misuse[1] |= c.from == 1;
+            misuse[0] |= c.to == input;
+            misuse[1] |= c.from == output;
         }
         if misuse[0] {
             self.error_at(
@@ -553,66 +733,173 @@ impl Parser<'_, '_> {
                 }
             }
         }
-        scope.ports = (used[0].len(), used[1].len());
+        (used[0].len(), used[1].len())
     }
 
-    /// Parses `[n]` if present.
-    fn port(&mut self) -> Option<usize> {
+    /// Parses a port list `[...]` if present, Click's way: numbers and ranges (`0-2`)
+    /// separated by commas; an empty entry at the end (`[1,]`, `[]`) makes it expandable.
+    fn port_list(&mut self) -> Option<PortList> {
         let t = self.next();
         if t.tok != Tok::Char('[') {
             self.lexer.unlex(t);
             return None;
         }
-        let n = self.next();
-        let port = match &n.tok {
-            Tok::Ident(s) => match s.parse::<usize>() {
-                Ok(p) if p <= u16::MAX as usize => p,
-                _ => {
-                    self.error(n.pos, "syntax error: port number should be integer".into());
-                    0
+        let mut list = PortList::default();
+        let mut range = false;
+        loop {
+            let t = self.next();
+            match &t.tok {
+                Tok::Ident(word) => {
+                    let port = match word.parse::<usize>() {
+                        Ok(p) if p <= usize::from(u16::MAX) => p,
+                        _ => {
+                            self.error(t.pos, "syntax error: port number should be integer".into());
+                            0
+                        }
+                    };
+                    let from = match list.ports.last() {
+                        Some(&last) if range => last + 1,
+                        _ => port,
+                    };
+                    if list.ports.len() + (port + 1).saturating_sub(from) > MAX_PORT_LIST {
+                        self.error(
+                            t.pos,
+                            format!("port list names more than the limit of {MAX_PORT_LIST} ports"),
+                        );
+                        self.skip_to_closing('[', ']');
+                        return Some(list);
+                    }
+                    list.ports.extend(from..=port);
                 }
-            },
-            Tok::Char(']') => {
-                return Some(0);
+                Tok::Char(']') => {
+                    if list.ports.is_empty() {
+                        list.ports.push(0);
+                    }
+                    list.expandable = true;
+                    return Some(list);
+                }
+                _ => {
+                    self.error(t.pos, "syntax error: expected port number".into());
+                    self.lexer.unlex(t);
+                    return Some(list);
+                }
             }
-            _ => {
-                self.error(n.pos, "syntax error: expected port number".into());
-                self.lexer.unlex(n);
-                return Some(0);
+            let sep = self.next();
+            match sep.tok {
+                Tok::Char(']') => return Some(list),
+                Tok::Char('-') if !range => range = true,
+                Tok::Char(',') => range = false,
+                _ => {
+                    self.error(sep.pos, "syntax error: expected ','".into());
+                    self.lexer.unlex(sep);
+                }
             }
-        };
-        let close = self.next();
-        if close.tok != Tok::Char(']') {
-            self.error(close.pos, "syntax error: expected ']'".into());
-            self.lexer.unlex(close);
         }
-        Some(port)
     }
 
-    /// Parses one element reference; `None` (after reporting) when there is none.
-    fn element_ref(&mut self, scope: &Scope) -> Option<ElementRef> {
-        let in_port = self.port();
+    /// Parses one element reference of a connection: `[ports] name :: Class(config) [ports]`,
+    /// a group `( ... )`, an anonymous compound `{ ... }`, or (in a compound or group) the
+    /// `input`/`output` implied where a connection starts or ends with an arrow. `None`
+    /// (after reporting, if it is an error) when there is none.
+    fn element_ref(
+        &mut self,
+        scope: &mut Scope,
+        nested: bool,
+        first_in_chain: bool,
+        first_in_list: bool,
+    ) -> Option<ElementRef> {
+        let in_ports = self.port_list();
         let t = self.next();
-        let Tok::Ident(name) = t.tok.clone() else {
-            if in_port.is_some() {
-                self.error(t.pos, "stranded port ignored".into());
-            }
-            self.syntax_error(&t);
-            if matches!(t.tok, Tok::Eof | Tok::Char('}') | Tok::DoubleBar) {
-                self.lexer.unlex(t);
-            }
-            return None;
-        };
         let location = self.loc(t.pos);
-        let is_class = self.class(&name);
+        let (name, is_class) = match t.tok.clone() {
+            Tok::Ident(name) => {
+                let class = self.class(&name);
+                (name, class)
+            }
+            Tok::Char('{') => (String::new(), Some(self.compound(String::new(), location))),
+            Tok::Char('(') => {
+                let (name, ports) = self.group(scope, location);
+                // A group without written ports has all of its inputs and outputs.
+                let in_ports = in_ports.unwrap_or_else(|| PortList {
+                    ports: (0..ports.0).collect(),
+                    expandable: false,
+                });
+                let mut r = self.element_tail(scope, name, None, in_ports, location);
+                if r.out_ports.is_empty() {
+                    r.out_ports.ports = (0..ports.1).collect();
+                }
+                return Some(r);
+            }
+            _ => {
+                let has_ports = in_ports.is_some();
+                let implicit = nested
+                    && match t.tok {
+                        Tok::Arrow | Tok::DoubleArrow => {
+                            first_in_chain && (has_ports || first_in_list)
+                        }
+                        Tok::Char(',') => has_ports,
+                        Tok::DoubleColon => false,
+                        _ => !first_in_chain && (has_ports || first_in_list),
+                    };
+                let ports = in_ports.unwrap_or_default();
+                self.lexer.unlex(t.clone());
+                if implicit {
+                    let (name, in_ports, out_ports) = if first_in_chain {
+                        ("input", PortList::default(), ports)
+                    } else {
+                        ("output", ports, PortList::default())
+                    };
+                    return Some(ElementRef {
+                        name: name.into(),
+                        is_class: None,
+                        declared: None,
+                        config: String::new(),
+                        bare: true,
+                        implicit: true,
+                        in_ports,
+                        out_ports,
+                        location,
+                    });
+                }
+                if has_ports {
+                    self.error(t.pos, "stranded port ignored".into());
+                }
+                if first_in_list && !(nested && first_in_chain) {
+                    self.syntax_error(&t);
+                    if !matches!(t.tok, Tok::Eof | Tok::Char('}' | ')') | Tok::DoubleBar) {
+                        self.next();
+                    }
+                }
+                return None;
+            }
+        };
+        Some(self.element_tail(
+            scope,
+            name,
+            is_class,
+            in_ports.unwrap_or_default(),
+            location,
+        ))
+    }
+
+    /// Parses what may follow an element's name: `:: Class`, `(config)` and output ports.
+    fn element_tail(
+        &mut self,
+        scope: &Scope,
+        name: String,
+        is_class: Option<ClassRef>,
+        in_ports: PortList,
+        location: Location,
+    ) -> ElementRef {
         let mut r = ElementRef {
             name,
             is_class,
             declared: None,
             config: String::new(),
             bare: true,
-            in_port,
-            out_port: None,
+            implicit: false,
+            in_ports,
+            out_ports: PortList::default(),
             location,
         };
         let t = self.next();
@@ -655,14 +942,66 @@ impl Parser<'_, '_> {
         } else {
             self.lexer.unlex(t);
         }
-        r.out_port = self.port();
-        Some(r)
+        r.out_ports = self.port_list().unwrap_or_default();
+        r
+    }
+
+    /// Parses an element group after `(`, through `)`: its elements join `scope`, and inside
+    /// it `input` and `output` are the group's own. Returns the group's name in the scope and
+    /// its numbers of inputs and outputs.
+    fn group(&mut self, scope: &mut Scope, location: Location) -> (String, (usize, usize)) {
+        let name = format!(";@{}", scope.elements.len() - scope.anonymous_offset + 1);
+        let group = scope.elements.len();
+        for (suffix, class) in [
+            ("", ClassRef::Group),
+            ("/input", ClassRef::GroupInput(group)),
+            ("/output", ClassRef::GroupOutput(group)),
+        ] {
+            let member = format!("{name}{suffix}");
+            scope.map.insert(member.clone(), scope.elements.len());
+            scope.elements.push(ElementDecl {
+                name: member,
+                class,
+                config: String::new(),
+                location,
+            });
+        }
+        if self.depth >= MAX_DEPTH {
+            self.error_at(
+                location,
+                "maximum element group nesting depth exceeded".into(),
+            );
+            self.skip_to_closing('(', ')');
+            return (name, (0, 0));
+        }
+        let outer = (
+            scope.map.insert("input".into(), group + 1),
+            scope.map.insert("output".into(), group + 2),
+        );
+        self.depth += 1;
+        let end = self.statements(scope, Body::Group);
+        self.depth -= 1;
+        for (pseudo, previous) in [("input", outer.0), ("output", outer.1)] {
+            match previous {
+                Some(idx) => scope.map.insert(pseudo.into(), idx),
+                None => scope.map.remove(pseudo),
+            };
+        }
+        let end = self.loc(end.pos);
+        let ports =
+            self.check_pseudoelements(scope, "<anonymous group>", (group + 1, group + 2), end);
+        (name, ports)
     }
 
     /// Parses a comma-separated list of element references and resolves them to elements.
-    fn element_list(&mut self, scope: &mut Scope, followed_by_arrow: &mut bool) -> Vec<PortRef> {
-        let mut refs = Vec::new();
-        while let Some(r) = self.element_ref(scope) {
+    fn element_list(
+        &mut self,
+        scope: &mut Scope,
+        nested: bool,
+        first_in_chain: bool,
+    ) -> Vec<PortRef> {
+        let mut refs: Vec<ElementRef> = Vec::new();
+        while let Some(r) = self.element_ref(scope, nested, first_in_chain, refs.is_empty()) {
             refs.push(r);
             let t = self.next();
             if t.tok != Tok::Char(',') {
@@ -671,14 +1010,23 @@ impl Parser<'_, '_> {
             }
         }
         let t = self.next();
-        *followed_by_arrow = matches!(t.tok, Tok::Arrow | Tok::DoubleArrow);
+        let followed_by_arrow = matches!(t.tok, Tok::Arrow | Tok::DoubleArrow);
         self.lexer.unlex(t);
+        let any_implicit = refs.iter().any(|r| r.implicit);
+        if any_implicit && !first_in_chain && followed_by_arrow {
+            if let Some(r) = refs.first() {
+                self.error_at(
+                    r.location,
+                    "implicit ports used in the middle of a chain".into(),
+                );
+            }
+        }
 
         // `a, b :: Class(config)` declares every name in the list with the same class.
         let any_ports = refs
             .iter()
-            .any(|r| r.in_port.is_some() || r.out_port.is_some());
-        if refs.len() > 1 && !*followed_by_arrow && !any_ports {
+            .any(|r| !r.in_ports.is_empty() || !r.out_ports.is_empty());
+        if refs.len() > 1 && first_in_chain && !followed_by_arrow && !any_ports && !any_implicit {
             let last = refs.len() - 1;
             if refs[..last].iter().all(|r| r.bare) && refs[last].declared.is_some() {
                 let (class, config) = (refs[last].declared.clone(), refs[last].config.clone());
@@ -690,13 +1038,16 @@ impl Parser<'_, '_> {
         }
 
         let mut out = Vec::new();
-        for r in refs {
-            let (in_port, out_port) = (r.in_port, r.out_port);
+        for mut r in refs {
+            let in_ports = core::mem::take(&mut r.in_ports);
+            let out_ports = core::mem::take(&mut r.out_ports);
+            let location = r.location;
             if let Some(idx) = self.resolve(scope, r) {
                 out.push(PortRef {
                     idx,
-                    in_port,
-                    out_port,
+                    in_ports,
+                    out_ports,
+                    location,
                 });
             }
         }
@@ -772,126 +1123,270 @@ impl Parser<'_, '_> {
         }
     }
 
-    /// Parses a connection statement: element lists joined by `->` or `=>`.
-    fn connection(&mut self, scope: &mut Scope) {
+    /// Parses a connection statement: element lists joined by `->` or `=>`. `nested` (in a
+    /// compound or group) lets a connection start or end with an arrow.
+    fn connection(&mut self, scope: &mut Scope, nested: bool) {
         let mut previous: Option<(Vec<PortRef>, Tok)> = None;
         loop {
-            let mut arrow_follows = false;
-            let list = self.element_list(scope, &mut arrow_follows);
+            let list = self.element_list(scope, nested, previous.is_none());
             if list.is_empty() {
+                if let Some((last, _)) = previous {
+                    self.check_unused_ports(&last, true);
+                }
                 return;
             }
-            if let Some((from, connector)) = previous.take() {
-                self.connect_all(scope, &from, &list, &connector);
+            match previous.take() {
+                None => self.check_unused_ports(&list, false),
+                Some((from, connector)) => self.connect_all(scope, &from, &list, &connector),
             }
             let t = self.next();
             match t.tok {
-                Tok::Arrow | Tok::DoubleArrow => previous = Some((list, t.tok)),
+                Tok::Arrow | Tok::DoubleArrow => {
+                    previous = Some((list, t.tok));
+                    continue;
+                }
                 Tok::Char(';') | Tok::Eof => {
                     if t.tok == Tok::Eof {
                         self.lexer.unlex(t);
                     }
-                    return;
                 }
-                Tok::Char(',') | Tok::DoubleColon => {
-                    self.syntax_error(&t);
-                    return;
-                }
+                Tok::Char(',') | Tok::DoubleColon => self.syntax_error(&t),
                 Tok::Ident(_)
-                | Tok::Char('[')
-                | Tok::Char('{')
-                | Tok::Char('}')
-                | Tok::Char(')')
+                | Tok::Char('[' | '{' | '}' | ')')
                 | Tok::DoubleBar
                 | Tok::ElementClass
                 | Tok::Require
                 | Tok::Provide
-                | Tok::Define => {
-                    self.lexer.unlex(t);
-                    return;
-                }
-                _ => {
-                    self.syntax_error(&t);
-                    return;
-                }
+                | Tok::Define => self.lexer.unlex(t),
+                _ => self.syntax_error(&t),
             }
+            self.check_unused_ports(&list, true);
+            return;
+        }
+    }
+
+    /// Reports ports written where no connection uses them: inputs at the start of a chain,
+    /// outputs at its end.
+    fn check_unused_ports(&mut self, list: &[PortRef], outputs: bool) {
+        let unused = list.iter().find(|r| {
+            let ports = if outputs { &r.out_ports } else { &r.in_ports };
+            !ports.is_empty()
+        });
+        if let Some(r) = unused {
+            let message = if outputs {
+                "output ports ignored at end of chain"
+            } else {
+                "input ports ignored at start of chain"
+            };
+            self.error_at(r.location, message.into());
         }
     }
 
     /// Connects the outputs of `from` to the inputs of `to` the way Click does: one-to-many and
-    /// many-to-one with `->`; element-wise, expanding a lone element's ports, with `=>`.
-    fn connect_all(
+    /// many-to-one with `->`; with `=>`, port by port, each list's ports in order, an
+    /// expandable port (or a lone element without ports) taking as many as the other side
+    /// has.
+    fn connect_all<'a>(
         &mut self,
         scope: &mut Scope,
-        from: &[PortRef],
-        to: &[PortRef],
+        from: &'a [PortRef],
+        to: &'a [PortRef],
         connector: &Tok,
     ) {
-        let here = scope.elements[to[0].idx].location;
-        let mut pairs: Vec<(usize, usize, usize, usize)> = Vec::new();
-        let (nf, nt) = (from.len(), to.len());
-        if nf == 1 && nt == 1 {
-            pairs.push(endpoints(&from[0], &to[0], 0, 0));
-        } else if *connector == Tok::Arrow {
-            if nf > 1 && nt > 1 {
+        let here = to[0].location;
+        // Side 0 is the inputs (`to`), side 1 the outputs (`from`).
+        let sides = [to, from];
+        let ports = |r: &'a PortRef, k: usize| -> &'a PortList {
+            if k == 0 {
+                &r.in_ports
+            } else {
+                &r.out_ports
+            }
+        };
+        let mut min = [0usize; 2];
+        let mut expandable = [0usize; 2];
+        for k in 0..2 {
+            for r in sides[k] {
+                let p = ports(r, k);
+                if p.len() <= 1 {
+                    min[k] += 1;
+                } else if p.expandable {
+                    min[k] += p.len() - 1;
+                    expandable[k] += 1;
+                } else {
+                    min[k] += p.len();
+                }
+            }
+        }
+        if expandable[0] + expandable[1] > 1 {
+            self.error_at(
+                here,
+                "at most one expandable port allowed per connection".into(),
+            );
+            expandable[usize::from(min[0] < min[1])] = 0;
+        }
+        if *connector == Tok::DoubleArrow {
+            // `=>` reads a lone element without ports as an expandable port.
+            for k in 0..2 {
+                if min[k] == 1 && min[1 - k] > 1 && ports(&sides[k][0], k).is_empty() {
+                    expandable[k] = 1;
+                }
+            }
+        }
+        let mut step = [false; 2];
+        let mut extra = [0usize; 2];
+        for k in 0..2 {
+            step[k] = min[k] > 1 || expandable[k] > 0;
+            if expandable[k] > 0 {
+                extra[k] = min[1 - k].saturating_sub(min[k]);
+            }
+        }
+        if step[0] && step[1] {
+            let (outs, ins) = (min[1], min[0]);
+            if *connector != Tok::DoubleArrow {
                 self.error_at(
                     here,
                     "syntax error: many-to-many connections require '=>'".into(),
                 );
-                return;
             }
-            for f in from {
-                for t in to {
-                    pairs.push(endpoints(f, t, 0, 0));
-                }
+            if expandable == [0, 0] && ins != outs {
+                self.error_at(
+                    here,
+                    format!("connection mismatch: {outs} outputs connected to {ins} inputs"),
+                );
+            } else if expandable[0] == 0 && ins < outs {
+                self.error_at(
+                    here,
+                    format!(
+                        "connection mismatch: {outs} or more outputs connected to {ins} inputs"
+                    ),
+                );
+            } else if expandable[1] == 0 && outs < ins {
+                self.error_at(
+                    here,
+                    format!(
+                        "connection mismatch: {outs} outputs connected to {ins} or more inputs"
+                    ),
+                );
             }
-        } else if nf == 1 && from[0].out_port.is_none() {
-            for (i, t) in to.iter().enumerate() {
-                pairs.push(endpoints(&from[0], t, i, 0));
-            }
-        } else if nt == 1 && to[0].in_port.is_none() {
-            for (i, f) in from.iter().enumerate() {
-                pairs.push(endpoints(f, &to[0], 0, i));
-            }
-        } else if nf == nt {
-            for (f, t) in from.iter().zip(to) {
-                pairs.push(endpoints(f, t, 0, 0));
-            }
-        } else if nf == 1 || nt == 1 {
-            for f in from {
-                for t in to {
-                    pairs.push(endpoints(f, t, 0, 0));
-                }
-            }
-        } else {
-            self.error_at(
-                here,
-                format!("connection mismatch: {nf} outputs connected to {nt} inputs"),
-            );
-            return;
+        } else if !step[0] && !step[1] {
+            step[0] = true;
         }
-        for (from, from_port, to, to_port) in pairs {
+
+        let mut at = [0usize; 2];
+        let mut entry = [0usize; 2];
+        let mut port: [Option<usize>; 2] = [None; 2];
+        while at[0] < sides[0].len() && at[1] < sides[1].len() {
+            for k in 0..2 {
+                if port[k].is_none() {
+                    port[k] = Some(
+                        ports(&sides[k][at[k]], k)
+                            .ports
+                            .first()
+                            .copied()
+                            .unwrap_or(0),
+                    );
+                }
+            }
             scope.connections.push(Connection {
-                from,
-                from_port,
-                to,
-                to_port,
+                from: sides[1][at[1]].idx,
+                from_port: port[1].unwrap_or(0),
+                to: sides[0][at[0]].idx,
+                to_port: port[0].unwrap_or(0),
             });
+            for k in 0..2 {
+                if !step[k] {
+                    continue;
+                }
+                let p = ports(&sides[k][at[k]], k);
+                entry[k] += 1;
+                if entry[k] < p.ports.len() {
+                    // The next port of the list.
+                    port[k] = Some(p.ports[entry[k]]);
+                } else if p.expandable && extra[k] > 0 {
+                    // The expandable end: one past the last port written, and so on.
+                    let last = p.ports.len() - 1;
+                    port[k] = Some(p.ports[last] + entry[k] - last);
+                    extra[k] -= 1;
+                } else if p.is_empty() && min[k] == 1 && extra[k] > 0 {
+                    // A lone element without ports after `=>`.
+                    port[k] = Some(entry[k]);
+                    extra[k] -= 1;
+                } else {
+                    // The next element of the list.
+                    port[k] = None;
+                    entry[k] = 0;
+                    at[k] += 1;
+                }
+            }
         }
     }
 }
 
-/// The (from, from_port, to, to_port) of connecting `f` to `t`, with default ports.
-fn endpoints(
-    f: &PortRef,
-    t: &PortRef,
-    from_port: usize,
-    to_port: usize,
-) -> (usize, usize, usize, usize) {
-    (
-        f.idx,
-        f.out_port.unwrap_or(from_port),
-        t.idx,
-        t.in_port.unwrap_or(to_port),
-    )
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Libraries that exist under any name: each name found from `from` is a new path
+    /// (`from/name`), so a library requiring itself is never the same file twice.
+    struct Endless;
+
+    impl Libraries for Endless {
+        fn find(&mut self, name: &str, from: &str) -> Result<String, String> {
+            Ok(format!("{from}/{name}"))
+        }
+
+        fn read(&mut self, _path: &str) -> Result<String, String> {
+            Ok("require(library again)\nelementclass C { input -> output }".into())
+        }
+    }
+
+    fn parse_with(
+        src: &str,
+        libraries: &mut dyn Libraries,
+    ) -> Result<ParsedConfig, Vec<Diagnostic>> {
+        let known = |name: &str| name == "Idle";
+        parse_monitored(src, "main.click", &known, &mut Unmonitored, libraries)
+    }
+
+    #[test]
+    fn without_files_a_library_is_refused_where_it_is_required() {
+        let errors = parse_with("Idle;\n  require(library x.click)", &mut NoLibraries).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].to_string(),
+            "main.click:2:11: 'require library' may not be used in this driver"
+        );
+    }
+
+    #[test]
+    fn requirements_are_checked_like_click() {
+        let errors = parse_with(
+            "require(package \"p\", bare, compact_config)\nrequire(library, package a b)",
+            &mut NoLibraries,
+        )
+        .unwrap_err();
+        let messages: Vec<&str> = errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "requirement 'p' not available",
+                "requirement 'bare' not available",
+                "syntax error at requirement",
+                "syntax error at requirement",
+            ]
+        );
+    }
+
+    #[test]
+    fn libraries_are_bounded() {
+        let errors = parse_with("require(library again)", &mut Endless).unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(
+            errors[0].message,
+            format!("more than the limit of {MAX_LIBRARIES} libraries")
+        );
+        // The error is in the deepest library, named by its own path.
+        assert!(errors[0].file.ends_with("/again"), "{}", errors[0].file);
+    }
 }

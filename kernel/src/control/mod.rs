@@ -18,6 +18,7 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::format;
 use alloc::string::{String, ToString};
 use click_elements::element::Platform;
+use click_elements::lang::NoLibraries;
 use click_elements::{build_router_monitored, BuildMonitor, Diagnostics, Limits, Registry, Router};
 use log::{info, warn};
 
@@ -207,8 +208,16 @@ impl Control {
         file: &str,
         monitor: &mut dyn BuildMonitor,
     ) -> Result<Router, Diagnostics> {
-        let router =
-            build_router_monitored(text, file, &[], &self.registry, &self.limits, monitor)?;
+        // The guest has no files: `require(library ...)` is refused where it is written.
+        let router = build_router_monitored(
+            text,
+            file,
+            &[],
+            &self.registry,
+            &self.limits,
+            monitor,
+            &mut NoLibraries,
+        )?;
         if let Some(vifs) = &self.vifs {
             router.check_devices(&|n| vifs.check(n))?;
         }

@@ -207,6 +207,27 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
 }
 
 #[test]
+fn a_library_is_refused_where_it_is_required_the_guest_has_no_files() {
+    let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
+    let out = install(
+        &mut c,
+        &mut s,
+        0,
+        "FromDevice(0) -> ToDevice(0);\nrequire(library lib.click)",
+        512,
+    );
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    assert!(
+        error.contains(
+            "data/clickos/0/config:2:9: 'require library' may not be used in this driver"
+        ),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_config_naming_a_missing_or_failed_vif_is_refused_where_it_names_it() {
     let mut vifs = VifSet::default();
     vifs.add_connected(0);

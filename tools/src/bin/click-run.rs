@@ -5,6 +5,7 @@ use std::io::Read;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use click_elements::lang::FileLibraries;
 use click_elements::{
     build_router_monitored, check_config_size, flatten_monitored, Limits, Registry, Router,
 };
@@ -194,8 +195,16 @@ fn run(o: Options) -> Result<bool, String> {
     if let Some(out) = &o.output {
         // Check and print even when the router would fail to initialize (missing files...).
         let mut monitor = BuildBudget::new(&HEAP, budget);
-        let flat = flatten_monitored(&source, &file, &o.defines, &registry, &limits, &mut monitor)
-            .map_err(|e| e.to_string())?;
+        let flat = flatten_monitored(
+            &source,
+            &file,
+            &o.defines,
+            &registry,
+            &limits,
+            &mut monitor,
+            &mut FileLibraries::new(limits.config_bytes),
+        )
+        .map_err(|e| e.to_string())?;
         let router =
             Router::build(&flat, &registry, &limits, &mut monitor).map_err(|e| e.to_string())?;
         let text = router.flat_text();
@@ -209,9 +218,16 @@ fn run(o: Options) -> Result<bool, String> {
         }
     }
     let mut monitor = BuildBudget::new(&HEAP, budget);
-    let router =
-        build_router_monitored(&source, &file, &o.defines, &registry, &limits, &mut monitor)
-            .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
+    let router = build_router_monitored(
+        &source,
+        &file,
+        &o.defines,
+        &registry,
+        &limits,
+        &mut monitor,
+        &mut FileLibraries::new(limits.config_bytes),
+    )
+    .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
     let mut platform = HostPlatform;
     if !o.quit {
         let start = Instant::now();
