@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use click_elements::Limits;
 use clickos_kernel::control::{Control, LoadHost, Routers};
-use clickos_kernel::net::vif::{Devices, Vif, VIF_CONFIG};
+use clickos_kernel::net::vif::{Devices, Vif, VifSizing};
 use netfront::shared::{BackRing, MappedPage};
 use netfront::wire::{RxRequest, RxResponse, TxRequest, TxResponse, NETIF_RSP_OKAY, PAGE_SIZE};
 use netfront::{
@@ -461,8 +461,11 @@ impl<'k> Side<'k> {
     fn new(case: &Case, nfs: Vec<Netfront<Kick<'k>>>) -> Side<'k> {
         match case.guest {
             Guest::Click(text) => {
-                let vifs: BTreeMap<usize, Vif<Kick<'k>>> =
-                    nfs.into_iter().map(Vif::new).enumerate().collect();
+                let vifs: BTreeMap<usize, Vif<Kick<'k>>> = nfs
+                    .into_iter()
+                    .map(|nf| Vif::new(nf, VifSizing::FULL.prewarm))
+                    .enumerate()
+                    .collect();
                 let mut control = Control::new(Limits::for_heap(GUEST_HEAP));
                 let text = with_burst(text, case.burst);
                 if let Err(d) = control.install(0, &text, case.path, &mut BenchHost) {
@@ -676,7 +679,7 @@ fn cases() -> Vec<Case> {
     let big = Config {
         rx_buffers: 256,
         tx_buffers: 256,
-        ..VIF_CONFIG
+        ..VifSizing::FULL.config
     };
     let mut cases = Vec::new();
     for len in [60, 1514] {
@@ -686,7 +689,7 @@ fn cases() -> Vec<Case> {
             variant: "guest",
             guest: Guest::Drop,
             frames: vec![plain.clone()],
-            config: VIF_CONFIG,
+            config: VifSizing::FULL.config,
             burst: None,
             eager: false,
         };

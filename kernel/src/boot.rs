@@ -78,6 +78,14 @@ pub fn start(si: &'static StartInfo) -> ! {
     if !si.magic_ok() {
         warn!("unexpected start_info magic");
     }
+    if crate::arch::x86_64::image_start() != crate::mm::VIRT_BASE {
+        error!(
+            "image linked at {:#x}, not at VIRT_BASE {:#x}: linker/clickos.ld and mm disagree",
+            crate::arch::x86_64::image_start(),
+            crate::mm::VIRT_BASE
+        );
+        shutdown::crash();
+    }
 
     // Free memory starts after the bootstrap page tables and the one-page bootstrap stack
     // that follows them (the last items of the bootstrap region), and after the image.

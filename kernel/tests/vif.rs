@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use click_elements::Limits;
 use clickos_kernel::control::{Control, LoadHost, Routers};
-use clickos_kernel::net::vif::{Devices, Vif, VIF_CONFIG};
+use clickos_kernel::net::vif::{Devices, Vif, VifSizing};
 use netfront::Netfront;
 use sim::{SimEvtchn, World, NODE};
 
@@ -39,13 +39,13 @@ fn setup(config: &str) -> (Vec<World>, Devices<SimEvtchn>, Control) {
     for (id, world) in worlds.iter().enumerate() {
         let nf = Netfront::connect(
             NODE,
-            VIF_CONFIG,
+            VifSizing::FULL.config,
             &mut world.store(),
             &mut world.grants(),
             world.evtchn(),
         )
         .expect("connect");
-        vifs.insert(id, Vif::new(nf));
+        vifs.insert(id, Vif::new(nf, VifSizing::FULL.prewarm));
     }
     let mut control = Control::new(Limits::for_heap(4 << 20));
     control
@@ -95,4 +95,19 @@ fn frames_for_no_router_are_dropped_before_sleeping() {
     let unclaimed: u64 = devices.vifs().map(|(_, v)| v.unclaimed()).sum();
     assert_eq!(unclaimed, 5);
     assert!(devices.prepare_to_sleep().is_some());
+}
+
+/// Vif buffers follow the heap: 64 of each from about 2 MiB of heap (guests of 4 MiB and
+/// more), fewer in smaller guests, never under 16.
+#[test]
+fn vif_buffers_scale_with_the_heap() {
+    let kib = 1024;
+    assert_eq!(VifSizing::for_heap(4096 * kib), VifSizing::FULL);
+    assert_eq!(VifSizing::for_heap(2048 * kib), VifSizing::FULL);
+    let small = VifSizing::for_heap(970 * kib);
+    assert_eq!(small.config.rx_buffers, 30);
+    assert_eq!(small.config.tx_buffers, 30);
+    assert_eq!(small.prewarm, 30);
+    assert_eq!(VifSizing::for_heap(0).config.rx_buffers, 16);
+    assert_eq!(VifSizing::FULL.config.rx_buffers, 64);
 }

@@ -56,7 +56,7 @@ expect '\| net: vif0 disconnected \(Closing, Closed\)' 'netfront closes'
 expect '^== exit name=clickos-net reason=poweroff' 'exit reason poweroff'
 # The image with configs/ping-responder.click built in, in 4 MiB, no ramdisk, no keys.
 expect '\| net: router 0 from the ping-responder\.click \([0-9]+ bytes\) running' 'built-in configuration runs as router 0'
-expect '^post-hook: embedded: 10 packets transmitted, 10 received' 'built-in configuration answers 10 of 10 pings in 4 MiB'
+expect '^post-hook: embedded: 10 packets transmitted, 10 received' 'built-in configuration answers 10 of 10 pings in 2 MiB'
 expect '^post-hook: embedded: config chunks in XenStore: 0$' 'no configuration written to XenStore'
 expect '^== exit name=clickos-embedded reason=poweroff' 'built-in configuration guest: exit reason poweroff'
 pps=$(sed -n 's/.*net: burst: \([0-9]* packets in [0-9.]* s = [0-9]* pps\).*/\1/p' <<<"$flood_line")

@@ -2,7 +2,7 @@
 //! runs the routers, answers the control protocol and sleeps on the devices' event channels
 //! and the XenStore ring, and the `xl shutdown` path.
 
-use super::vif::{self, Vif, VIF_CONFIG};
+use super::vif::{self, Vif, VifSizing};
 use super::{Burst, ShutdownRequest, TrafficMeter, VifSet};
 use crate::control::{self, Control, KeyStore, LoadHost, Routers};
 use crate::sched::{Nanos, Scheduler, Task, Wait};
@@ -238,10 +238,22 @@ pub fn run(
     }
     let mut vifs = BTreeMap::new();
     let mut vif_set = VifSet::default();
+    let (heap_used, heap_free) = mm::heap_usage();
+    let sizing = VifSizing::for_heap(heap_used + heap_free);
+    info!(
+        "net: {} receive pages, {} transmit buffers and {} packet buffers per vif",
+        sizing.config.rx_buffers, sizing.config.tx_buffers, sizing.prewarm
+    );
     for id in ids {
         let node = format!("device/vif/{id}");
         let t0 = time::now();
-        match Netfront::connect(&node, VIF_CONFIG, &mut store, &mut grants, XenEventChannel) {
+        match Netfront::connect(
+            &node,
+            sizing.config,
+            &mut store,
+            &mut grants,
+            XenEventChannel,
+        ) {
             Ok(nf) => {
                 info!(
                     "net: vif{id} ({node}) connected in {} ms: mac {}, backend {} (domain {}), event channel {}",
@@ -251,7 +263,7 @@ pub fn run(
                     nf.backend_id(),
                     nf.port()
                 );
-                vifs.insert(id, Vif::new(nf));
+                vifs.insert(id, Vif::new(nf, sizing.prewarm));
                 vif_set.add_connected(id);
             }
             Err(e) => {

@@ -12,18 +12,50 @@ use click_elements::packet::{Packet, PacketPool, PoolStats, Timestamp};
 use log::info;
 use netfront::{Config, EventChannel, Netfront};
 
-/// Receive pages and transmit buffers per vif (an 8 MiB guest has a 4 MiB heap).
-pub const VIF_CONFIG: Config = Config {
-    rx_buffers: 64,
-    tx_buffers: 64,
-    transaction_attempts: 16,
-};
+/// How much of the heap one vif takes: receive pages, transmit buffers and packet buffers
+/// made ahead, so that traffic needs no heap allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VifSizing {
+    /// The netfront ring buffers.
+    pub config: Config,
+    /// Full-size packet buffers made ahead.
+    pub prewarm: usize,
+}
+
+impl VifSizing {
+    /// The largest: 64 of each (about 500 KiB of heap), what a guest of 4 MiB or more gets.
+    pub const FULL: VifSizing = VifSizing::of(64);
+    /// Heap bytes per buffer of each kind: one receive page, half a transmit page and a
+    /// packet buffer take about 8 KiB; a quarter of the heap goes to one vif.
+    const HEAP_PER_BUFFER: usize = 32 * 1024;
+    /// The fewest buffers of each kind that still carry a burst.
+    const MIN_BUFFERS: u16 = 16;
+
+    const fn of(buffers: u16) -> VifSizing {
+        VifSizing {
+            config: Config {
+                rx_buffers: buffers,
+                tx_buffers: buffers,
+                transaction_attempts: 16,
+            },
+            prewarm: buffers as usize,
+        }
+    }
+
+    /// The sizing for a guest whose heap holds `heap_bytes`: one buffer of each kind per
+    /// 32 KiB of heap, from 16 to [`VifSizing::FULL`]'s 64 (a 2 MiB guest, with about 1 MiB
+    /// of heap, gets about 30 and keeps room for its router).
+    pub fn for_heap(heap_bytes: usize) -> VifSizing {
+        let buffers = (heap_bytes / Self::HEAP_PER_BUFFER)
+            .clamp(Self::MIN_BUFFERS as usize, Self::FULL.prewarm);
+        // The clamp keeps it within 16..=64.
+        VifSizing::of(buffers as u16)
+    }
+}
 /// Headroom in front of a received frame's copy.
 const HEADROOM: usize = 64;
 /// The largest frame without scatter-gather (Ethernet header + 1500-byte MTU).
 const MAX_FRAME: usize = 1514;
-/// Packet buffers made ahead per vif, at full size, so traffic needs no heap allocation.
-const PREWARM: usize = 64;
 
 /// A netfront device as a Click `NetDevice`. Received frames are copied once into a pool
 /// packet, straight out of the netfront page, which goes back to the ring at once; transmitted frames are copied
@@ -38,11 +70,12 @@ pub struct Vif<E: EventChannel> {
 }
 
 impl<E: EventChannel> Vif<E> {
-    /// Wraps a connected device, with a packet pool warmed up for full-size frames.
-    pub fn new(nf: Netfront<E>) -> Vif<E> {
-        let pool = PacketPool::new(4 * PREWARM);
+    /// Wraps a connected device, with a packet pool warmed up with `prewarm` buffers for
+    /// full-size frames (and room for four times as many).
+    pub fn new(nf: Netfront<E>, prewarm: usize) -> Vif<E> {
+        let pool = PacketPool::new(4 * prewarm);
         let frame = [0u8; MAX_FRAME];
-        let warm: Vec<Packet> = (0..PREWARM)
+        let warm: Vec<Packet> = (0..prewarm)
             .map(|_| pool.packet(HEADROOM, &frame, 0))
             .collect();
         drop(warm);

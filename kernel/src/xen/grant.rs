@@ -149,8 +149,8 @@ impl netfront::GrantTable for GrantTable {
         page: &netfront::SharedPage,
         readonly: bool,
     ) -> Result<netfront::GrantRef, netfront::PlatformError> {
-        // All memory is mapped at va == pfn << 12.
-        let pfn = page.addr() as u64 >> 12;
+        // Every frame is mapped at pfn_to_va(pfn).
+        let pfn = crate::mm::va_to_pfn(page.addr() as u64);
         let mfn = mm::pfn_to_mfn(pfn).ok_or(netfront::PlatformError::Failed(-22))?;
         self.grant_frame(domid, mfn, readonly)
             .ok_or(netfront::PlatformError::Exhausted)

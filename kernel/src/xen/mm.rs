@@ -3,13 +3,14 @@
 //! and the heap.
 //!
 //! Xen maps the bootstrap region (image, P2M list, start_info, rings, page tables, stack, then
-//! padding to a 4 MiB boundary) at virtual address = pseudo-physical address. `init` extends
-//! that mapping to every page of the domain, so `va == pfn << 12` holds for all memory.
+//! padding to a 4 MiB boundary) at virtual address = `VIRT_BASE` + pseudo-physical address.
+//! `init` extends that mapping to every page of the domain, so `va == pfn_to_va(pfn)` holds
+//! for all memory.
 
 use super::abi::*;
 use super::hypercall::{check, hypercall, Errno};
 use crate::mm::frames::{FrameAllocator, Pfn};
-use crate::mm::PAGE_SIZE;
+use crate::mm::{pfn_to_va, va_to_pfn, PAGE_SIZE, VIRT_BASE};
 use core::ops::Range;
 use linked_list_allocator::LockedHeap;
 use spin::{Mutex, Once};
@@ -17,7 +18,7 @@ use spin::{Mutex, Once};
 #[global_allocator]
 static HEAP: LockedHeap = LockedHeap::empty();
 
-/// Free frames not given to the heap, for rings, grants and buffers.
+/// The free frames kept out of the heap (`FRAME_RESERVE` of them), for `alloc_frame`.
 static FRAMES: Mutex<FrameAllocator> = Mutex::new(FrameAllocator::new(0, 0));
 
 static P2M: Once<&'static [u64]> = Once::new();
@@ -27,6 +28,9 @@ static PT_BASE: Once<u64> = Once::new();
 const TABLE_FLAGS: u64 = 0x67;
 /// Updates queued before an `mmu_update` hypercall.
 const BATCH: usize = 64;
+/// Free frames kept out of the heap for `alloc_frame`; everything else is heap (rings,
+/// grants and packet buffers are allocated there).
+const FRAME_RESERVE: u64 = 16;
 
 /// Why memory could not be set up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,14 +79,14 @@ pub fn mfn_to_pfn(mfn: u64) -> Pfn {
     unsafe { m2p.add(mfn as usize).read_volatile() }
 }
 
-/// The virtual address of machine frame `mfn` of this domain (`va == pfn << 12`).
+/// The virtual address of machine frame `mfn` of this domain.
 pub fn mfn_to_va(mfn: u64) -> u64 {
-    mfn_to_pfn(mfn) << 12
+    pfn_to_va(mfn_to_pfn(mfn))
 }
 
 fn read_entry(table_va: u64, index: u64) -> u64 {
-    // SAFETY: `table_va` is a page table of this domain mapped (read-only) at its pfn address
-    // and `index` < 512.
+    // SAFETY: `table_va` is a page table of this domain, mapped (read-only) at the address of
+    // its frame, and `index` < 512.
     unsafe { ((table_va + index * 8) as *const u64).read_volatile() }
 }
 
@@ -164,8 +168,8 @@ impl Mapper<'_> {
         let mfn = pfn_to_mfn(pfn).ok_or(MemError::NoMachineFrame(pfn))?;
         // SAFETY: a free frame inside the bootstrap mapping (checked above), mapped writable,
         // that nothing else uses.
-        unsafe { core::ptr::write_bytes((pfn << 12) as *mut u8, 0, PAGE_SIZE as usize) };
-        update_va_mapping(pfn << 12, (mfn << 12) | PTE_PRESENT | PTE_ACCESSED)?;
+        unsafe { core::ptr::write_bytes(pfn_to_va(pfn) as *mut u8, 0, PAGE_SIZE as usize) };
+        update_va_mapping(pfn_to_va(pfn), (mfn << 12) | PTE_PRESENT | PTE_ACCESSED)?;
         self.tables_added += 1;
         Ok(mfn)
     }
@@ -201,8 +205,9 @@ impl Mapper<'_> {
     }
 }
 
-/// Sets up memory: P2M access, a mapping of every page at `va == pfn << 12`, the frame
-/// allocator over the free pages and a heap of half of them.
+/// Sets up memory: P2M access, a mapping of every page at `va == pfn_to_va(pfn)`, the frame
+/// allocator over the free pages (from virtual address `free_start` on) and a heap of all of
+/// them but `FRAME_RESERVE`.
 pub fn init(si: &'static StartInfo, free_start: u64) -> Result<MemInfo, MemError> {
     let nr_pages = si.nr_pages;
     // SAFETY: Xen maps the P2M list (one u64 per page) at start_info.mfn_list for the whole
@@ -212,13 +217,14 @@ pub fn init(si: &'static StartInfo, free_start: u64) -> Result<MemInfo, MemError
 
     let l4_va = si.pt_base;
     PT_BASE.call_once(|| l4_va);
-    let l4_mfn = pfn_to_mfn(l4_va >> 12).ok_or(MemError::NoMachineFrame(l4_va >> 12))?;
+    let l4_pfn = va_to_pfn(l4_va);
+    let l4_mfn = pfn_to_mfn(l4_pfn).ok_or(MemError::NoMachineFrame(l4_pfn))?;
     let bootstrap_end = (0..nr_pages)
-        .find(|&pfn| lookup(l4_va, pfn << 12).is_none_or(|(_, e)| e & PTE_PRESENT == 0))
+        .find(|&pfn| lookup(l4_va, pfn_to_va(pfn)).is_none_or(|(_, e)| e & PTE_PRESENT == 0))
         .unwrap_or(nr_pages);
-    let first_free = free_start.div_ceil(PAGE_SIZE);
+    let first_free = va_to_pfn(free_start + PAGE_SIZE - 1);
     // Map new pages like the first free one: an ordinary writable page of the bootstrap region.
-    let l1_flags = match lookup(l4_va, first_free << 12) {
+    let l1_flags = match lookup(l4_va, pfn_to_va(first_free)) {
         Some((_, e)) if e & PTE_PRESENT != 0 => (e & PTE_FLAGS_MASK) | PTE_WRITABLE,
         _ => return Err(MemError::Unmapped(first_free)),
     };
@@ -234,18 +240,18 @@ pub fn init(si: &'static StartInfo, free_start: u64) -> Result<MemInfo, MemError
     };
     for pfn in bootstrap_end..nr_pages {
         let mfn = pfn_to_mfn(pfn).ok_or(MemError::NoMachineFrame(pfn))?;
-        mapper.map(pfn << 12, mfn, l1_flags)?;
+        mapper.map(pfn_to_va(pfn), mfn, l1_flags)?;
     }
     mapper.flush()?;
     let tables_added = mapper.tables_added;
 
     let heap = frames
-        .alloc_contiguous(frames.available() / 2)
+        .alloc_contiguous(frames.available().saturating_sub(FRAME_RESERVE))
         .ok_or(MemError::OutOfFrames)?;
     // SAFETY: the heap frames are mapped writable (just above) and handed out by nothing else.
     unsafe {
         HEAP.lock().init(
-            (heap.start << 12) as *mut u8,
+            pfn_to_va(heap.start) as *mut u8,
             ((heap.end - heap.start) * PAGE_SIZE) as usize,
         )
     };
@@ -267,7 +273,7 @@ pub fn unmap_page(va: u64) -> Result<(), MemError> {
     Ok(())
 }
 
-/// One free frame (mapped at `pfn << 12`), for rings, grants and buffers.
+/// One free frame (mapped at `pfn_to_va(pfn)`), for rings, grants and buffers.
 pub fn alloc_frame() -> Option<Pfn> {
     FRAMES.lock().alloc()
 }
@@ -282,7 +288,9 @@ pub fn boot_module(si: &StartInfo) -> Option<&'static [u8]> {
         return None;
     }
     let va = if si.flags & SIF_MOD_START_PFN != 0 {
-        si.mod_start.checked_mul(PAGE_SIZE)?
+        si.mod_start
+            .checked_mul(PAGE_SIZE)?
+            .checked_add(VIRT_BASE)?
     } else {
         si.mod_start
     };

@@ -50,8 +50,8 @@ core::arch::global_asm!(
     concat!("xen_note_str 7, ", env!("CARGO_PKG_VERSION")), // GUEST_VERSION
     "xen_note_str 5, xen-3.0",        // XEN_VERSION (mandatory)
     "xen_note_str 8, generic",        // LOADER (mandatory for a non-Linux guest)
-    "xen_note_quad 3, 0",             // VIRT_BASE
-    "xen_note_quad 4, 0",             // PADDR_OFFSET
+    "xen_note_quad 3, 0x200000",      // VIRT_BASE (crate::mm::VIRT_BASE)
+    "xen_note_quad 4, 0x200000",      // PADDR_OFFSET: the image's load addresses are virtual
     "xen_note_quad 1, _start",        // ENTRY
     "xen_note_quad 2, hypercall_page", // HYPERCALL_PAGE
     ".popsection",
