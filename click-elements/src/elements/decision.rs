@@ -339,6 +339,9 @@ const MAX_TRACKED_FACTS: usize = 1 << 16;
 /// word is tried).
 const MAX_INTERVAL_BITS: u32 = 16;
 
+/// Most tests a region searched for an interval may have.
+const MAX_INTERVAL_NODES: usize = 256;
+
 /// Most node evaluations spent searching one DAG for intervals, which bounds compile time.
 const INTERVAL_BUDGET: usize = 1 << 22;
 
@@ -391,6 +394,7 @@ impl Dag {
     fn merge_intervals(&mut self) {
         let mut budget = INTERVAL_BUDGET;
         let mut seen = vec![false; self.nodes.len()];
+        let mut in_region = vec![false; self.nodes.len()];
         let mut stack = vec![self.start];
         while let Some(jump) = stack.pop() {
             let Jump::Node(i) = Jump::unpack(jump) else {
@@ -400,7 +404,7 @@ impl Dag {
             if core::mem::replace(&mut seen[i], true) {
                 continue;
             }
-            if let Some(merged) = self.interval_at(i, &mut budget) {
+            if let Some(merged) = self.interval_at(i, &mut budget, &mut in_region) {
                 self.nodes[i] = merged;
             }
             stack.extend([self.nodes[i].no, self.nodes[i].yes]);
@@ -409,10 +413,12 @@ impl Dag {
     }
 
     /// The interval test equivalent to the region of tests on `root`'s word reached from
-    /// `root`, if there is one and searching for it fits in `budget`.
-    fn interval_at(&self, root: usize, budget: &mut usize) -> Option<Node> {
+    /// `root`, if there is one and searching for it fits in `budget`. `in_region` (one flag
+    /// per node, all false) is scratch space, left all false.
+    fn interval_at(&self, root: usize, budget: &mut usize, in_region: &mut [bool]) -> Option<Node> {
         let top = self.nodes[root];
         let mut region = vec![root];
+        in_region[root] = true;
         let mut exits: Vec<u32> = Vec::new();
         let (mut mask, mut required) = (0u32, 0u32);
         let mut next = 0;
@@ -424,17 +430,27 @@ impl Dag {
             for jump in [node.yes, node.no] {
                 match Jump::unpack(jump) {
                     Jump::Node(c) if self.nodes[c as usize].same_word(&top) => {
-                        if !region.contains(&(c as usize)) {
+                        if !core::mem::replace(&mut in_region[c as usize], true) {
                             region.push(c as usize);
                         }
                     }
                     _ if exits.contains(&jump) => {}
-                    _ if exits.len() == 2 => return None,
                     _ => exits.push(jump),
                 }
             }
+            if exits.len() > 2 || region.len() > MAX_INTERVAL_NODES {
+                break;
+            }
         }
-        if region.len() < 2 || exits.len() != 2 || mask.count_ones() > MAX_INTERVAL_BITS {
+        for &i in &region {
+            in_region[i] = false;
+        }
+        // A region left before its end (too many exits or tests) is not searched.
+        if next < region.len()
+            || region.len() < 2
+            || exits.len() != 2
+            || mask.count_ones() > MAX_INTERVAL_BITS
+        {
             return None;
         }
         *budget = budget.checked_sub(region.len() << mask.count_ones())?;
