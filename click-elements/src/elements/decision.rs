@@ -904,15 +904,17 @@ mod tests {
     }
 
     /// Random rule sets over tests with every base and short outcome, compiled with and
-    /// without outcome tracking, agree with direct evaluation.
+    /// without outcome tracking, agree with direct evaluation, and so does the DAG for long
+    /// packets on every packet long enough for it.
     #[test]
     fn compiled_rules_agree_with_direct_evaluation() {
+        let mut intervals = 0;
         let mut seed: u32 = 7;
         let mut next = |n: u32| {
             seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
             (seed >> 16) % n
         };
-        for round in 0..60 {
+        for round in 0..300 {
             let mut tests = Vec::new();
             for _ in 0..6 {
                 let mask = [
@@ -921,7 +923,9 @@ mod tests {
                     0xffff_0000,
                     0x0f00_0000,
                     0xffff_ffff,
-                ][next(5) as usize];
+                    0x0000_f000,
+                    0x0000_0c00,
+                ][next(7) as usize];
                 let mut t = WordTest::new(
                     [Base::Data, Base::Network, Base::Transport][next(3) as usize],
                     next(3) as usize * 2,
@@ -965,12 +969,18 @@ mod tests {
             let untracked = Compiler::new(&tests, &chain.steps, false, false)
                 .run(start)
                 .unwrap();
-            let classify = |dag: &Dag, v: &Views<'_>| {
-                let jump = dag.run::<true>(v);
+            let classify = |dag: &Dag, v: &Views<'_>, checked: bool| {
+                let jump = if checked {
+                    dag.run::<true>(v)
+                } else {
+                    dag.run::<false>(v)
+                };
                 (jump != DROP).then_some((jump & !OUTPUT) as usize)
             };
+            let mut long_packets = 0;
+            intervals += program.long.nodes.iter().filter(|n| n.span > 0).count();
             for _ in 0..300 {
-                let len = next(12) as usize;
+                let len = next(16) as usize;
                 let data: Vec<u8> = (0..len)
                     .map(|_| [0u8, 1, 0xff, 0x10][next(4) as usize])
                     .collect();
@@ -981,9 +991,21 @@ mod tests {
                     want,
                     "round {round} {rules:?} {data:?}"
                 );
-                assert_eq!(classify(&untracked, &v), want, "round {round} untracked");
+                let checked = classify(&untracked, &v, true);
+                assert_eq!(checked, want, "round {round} untracked");
+                let long = v
+                    .iter()
+                    .zip(&program.long_from)
+                    .all(|(view, &from)| view.len() >= from as usize);
+                if long {
+                    long_packets += 1;
+                    let got = classify(&program.long, &v, false);
+                    assert_eq!(got, want, "round {round} long {rules:?} {data:?}");
+                }
             }
+            assert!(long_packets > 0, "round {round}");
         }
+        assert!(intervals > 0);
     }
 
     #[test]
