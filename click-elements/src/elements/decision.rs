@@ -13,11 +13,19 @@
 //! header. A test whose bytes extend past the end of the packet does not compare anything: it
 //! takes its *short* outcome, which is "no" unless the test says otherwise (IPFilter's `!=`
 //! relations fail on short packets, while `not` makes them match).
+//!
+//! Short outcomes keep many tests from deciding later ones, so the rules are compiled twice:
+//! once for packets of any length, and once for packets holding every word tested (checked
+//! once per packet), where a test decides every later one on its word and mask. In that second
+//! DAG, a region of tests on one word whose outcome is whether the masked word lies in an
+//! interval (Click's decomposition of `dst port >= 6000 && dst port <= 6010` into a dozen bit
+//! tests) becomes one interval test.
 
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec;
 use alloc::vec::Vec;
 
 use crate::element::{Batch, PushContext};
@@ -104,14 +112,17 @@ impl WordTest {
 
     /// What knowing that `known` gave `outcome` says about `self`, if anything. Every way
     /// `known` could have given `outcome` (on the bytes, or because the packet was short) must
-    /// lead to the same answer.
-    fn implied_by(&self, known: &WordTest, outcome: bool) -> Option<bool> {
+    /// lead to the same answer, unless the packet is `long`: known to hold both tests' bytes.
+    fn implied_by(&self, known: &WordTest, outcome: bool, long: bool) -> Option<bool> {
         if known.base != self.base || known.offset != self.offset {
             return None;
         }
         let (need, known_need) = (self.required_length(), known.required_length());
         // The packet held `known`'s bytes and their comparison gave `outcome`.
         let compared = self.compare_implied(known, outcome);
+        if long {
+            return compared;
+        }
         let long = if need <= known_need {
             compared
         } else {
@@ -270,11 +281,23 @@ impl Jump {
     }
 }
 
-/// A node of the compiled decision DAG (32 bytes: jumps are packed).
+/// A step of the rule chain before optimisation: a test and where each outcome leads.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    test: usize,
+    yes: Jump,
+    no: Jump,
+}
+
+/// A node of a compiled decision DAG: the test holds when the masked word lies in
+/// `low..=low + span` (jumps are packed).
 #[derive(Clone, Copy, Debug)]
 struct Node {
     mask: u32,
-    value: u32,
+    /// The smallest accepted masked word.
+    low: u32,
+    /// How far above `low` the accepted masked words go (0 for an equality test).
+    span: u32,
     offset: u32,
     /// Length (from the base) below which the test takes `short`.
     required: u32,
@@ -285,13 +308,25 @@ struct Node {
     base: Base,
 }
 
-/// A step of the rule chain before optimisation: a test and where each outcome leads.
-#[derive(Clone, Copy, Debug)]
-struct Step {
-    test: usize,
-    yes: Jump,
-    no: Jump,
+impl Node {
+    /// Whether `word`, read at the node's offset, passes the test.
+    #[inline]
+    fn accepts(&self, word: u32) -> bool {
+        (word & self.mask).wrapping_sub(self.low) <= self.span
+    }
+
+    /// Whether `other` reads the same word.
+    fn same_word(&self, other: &Node) -> bool {
+        self.base == other.base && self.offset == other.offset
+    }
 }
+
+/// Called where a test fails. Being cold, it makes the compiler keep a conditional branch
+/// there rather than pick the next node arithmetically: the packets of a flow take the same
+/// path, so the branch is predicted and the next test starts before this one's word is read,
+/// where the arithmetic choice would make every test wait for the one before it.
+#[cold]
+fn keep_branch() {}
 
 /// Largest number of DAG nodes built with outcome tracking; beyond it the program is built
 /// without (one node per test of the rule chain), which bounds compile time.
@@ -300,21 +335,286 @@ const MAX_TRACKED_NODES: usize = 4096;
 /// Largest number of remembered outcomes, summed over the nodes, built with tracking.
 const MAX_TRACKED_FACTS: usize = 1 << 16;
 
-/// Rules compiled to a decision DAG.
+/// Most bits a region's combined mask may have to be searched for an interval (every masked
+/// word is tried).
+const MAX_INTERVAL_BITS: u32 = 16;
+
+/// Most tests a region searched for an interval may have.
+const MAX_INTERVAL_NODES: usize = 256;
+
+/// Most node evaluations spent searching one DAG for intervals, which bounds compile time.
+const INTERVAL_BUDGET: usize = 1 << 22;
+
+/// A decision DAG.
 #[derive(Clone, Debug)]
-pub(crate) struct Program {
+struct Dag {
     nodes: Vec<Node>,
     /// The packed jump to the first node.
     start: u32,
 }
 
-impl Default for Program {
+impl Default for Dag {
     fn default() -> Self {
-        Program {
+        Dag {
             nodes: Vec::new(),
             start: DROP,
         }
     }
+}
+
+impl Dag {
+    /// The packed jump (an output or `DROP`) a packet whose bases start `views` ends at.
+    /// Unless `CHECKED`, lengths are not compared with the tests' needs: every view must then
+    /// hold each word the DAG reads there.
+    #[inline(always)]
+    fn run<const CHECKED: bool>(&self, views: &Views<'_>) -> u32 {
+        let mut jump = self.start;
+        while jump < OUTPUT {
+            let Some(node) = self.nodes.get(jump as usize) else {
+                return DROP;
+            };
+            let data = views[node.base as usize];
+            jump = if CHECKED && data.len() < node.required as usize {
+                node.short
+            } else if node.accepts(word_at(data, node.offset as usize)) {
+                node.yes
+            } else {
+                keep_branch();
+                node.no
+            };
+        }
+        jump
+    }
+
+    /// For packets holding every word tested (no test takes its short outcome): replaces
+    /// each region of tests on one word that has two ways out, one of them taken by exactly
+    /// the masked words of an interval, with a single interval test (the dozen bit tests of
+    /// `dst port >= 6000 && dst port <= 6010` become one), then drops the nodes no longer
+    /// reached.
+    fn merge_intervals(&mut self) {
+        let mut budget = INTERVAL_BUDGET;
+        let mut seen = vec![false; self.nodes.len()];
+        let mut in_region = vec![false; self.nodes.len()];
+        let mut stack = vec![self.start];
+        while let Some(jump) = stack.pop() {
+            let Jump::Node(i) = Jump::unpack(jump) else {
+                continue;
+            };
+            let i = i as usize;
+            if core::mem::replace(&mut seen[i], true) {
+                continue;
+            }
+            if let Some(merged) = self.interval_at(i, &mut budget, &mut in_region) {
+                self.nodes[i] = merged;
+            }
+            stack.extend([self.nodes[i].no, self.nodes[i].yes]);
+        }
+        self.compact();
+    }
+
+    /// The interval test equivalent to the region of tests on `root`'s word reached from
+    /// `root`, if there is one and searching for it fits in `budget`. `in_region` (one flag
+    /// per node, all false) is scratch space, left all false.
+    fn interval_at(&self, root: usize, budget: &mut usize, in_region: &mut [bool]) -> Option<Node> {
+        let top = self.nodes[root];
+        let mut region = vec![root];
+        in_region[root] = true;
+        let mut exits: Vec<u32> = Vec::new();
+        let (mut mask, mut required) = (0u32, 0u32);
+        let mut next = 0;
+        while let Some(&i) = region.get(next) {
+            next += 1;
+            let node = self.nodes[i];
+            mask |= node.mask;
+            required = required.max(node.required);
+            for jump in [node.yes, node.no] {
+                match Jump::unpack(jump) {
+                    Jump::Node(c) if self.nodes[c as usize].same_word(&top) => {
+                        if !core::mem::replace(&mut in_region[c as usize], true) {
+                            region.push(c as usize);
+                        }
+                    }
+                    _ if exits.contains(&jump) => {}
+                    _ => exits.push(jump),
+                }
+            }
+            if exits.len() > 2 || region.len() > MAX_INTERVAL_NODES {
+                break;
+            }
+        }
+        for &i in &region {
+            in_region[i] = false;
+        }
+        // A region left before its end (too many exits or tests) is not searched.
+        if next < region.len()
+            || region.len() < 2
+            || exits.len() != 2
+            || mask.count_ones() > MAX_INTERVAL_BITS
+        {
+            return None;
+        }
+        *budget = budget.checked_sub(region.len() << mask.count_ones())?;
+        // Runs of consecutive masked words taking the same way out: (exit, first, last).
+        let mut runs: Vec<(u32, u32, u32)> = Vec::new();
+        let mut word = 0u32;
+        loop {
+            let exit = self.exit_from(root, word);
+            match runs.last_mut() {
+                Some(run) if run.0 == exit => run.2 = word,
+                _ => runs.push((exit, word, word)),
+            }
+            if runs.len() > 3 {
+                return None;
+            }
+            if word == mask {
+                break;
+            }
+            // The next larger word within `mask`.
+            word = word.wrapping_sub(mask) & mask;
+        }
+        let (inside, outside) = match runs[..] {
+            [(only, ..)] => ((only, 0, mask), only),
+            [(outside, ..), inside] => (inside, outside),
+            [(outside, ..), inside, (after, ..)] if after == outside => (inside, outside),
+            _ => return None,
+        };
+        Some(Node {
+            mask,
+            low: inside.1,
+            span: inside.2 - inside.1,
+            required,
+            yes: inside.0,
+            no: outside,
+            short: outside,
+            ..top
+        })
+    }
+
+    /// Where a word equal to `word` leaves the region of tests on `root`'s word.
+    fn exit_from(&self, root: usize, word: u32) -> u32 {
+        let top = self.nodes[root];
+        let mut jump = root as u32;
+        while let Jump::Node(i) = Jump::unpack(jump) {
+            let node = &self.nodes[i as usize];
+            if !node.same_word(&top) {
+                break;
+            }
+            jump = if node.accepts(word) {
+                node.yes
+            } else {
+                node.no
+            };
+        }
+        jump
+    }
+
+    /// `jump`, moved past the nodes whose outcomes both lead to the same place.
+    fn skip_undecided(&self, mut jump: u32) -> u32 {
+        while let Jump::Node(i) = Jump::unpack(jump) {
+            let node = &self.nodes[i as usize];
+            if node.yes != node.no {
+                break;
+            }
+            jump = node.yes;
+        }
+        jump
+    }
+
+    /// Jumps past nodes that decide nothing, then keeps only the nodes reached from the
+    /// start, numbered in depth-first order (yes branch first).
+    fn compact(&mut self) {
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for i in 0..self.nodes.len() {
+                let node = self.nodes[i];
+                let (yes, no) = (self.skip_undecided(node.yes), self.skip_undecided(node.no));
+                if (yes, no) != (node.yes, node.no) {
+                    changed = true;
+                    let short = if node.short == node.yes { yes } else { no };
+                    self.nodes[i] = Node {
+                        yes,
+                        no,
+                        short,
+                        ..node
+                    };
+                }
+            }
+        }
+        self.start = self.skip_undecided(self.start);
+        let mut index = vec![u32::MAX; self.nodes.len()];
+        let mut order = Vec::new();
+        let mut stack = vec![self.start];
+        while let Some(jump) = stack.pop() {
+            if let Jump::Node(i) = Jump::unpack(jump) {
+                if index[i as usize] == u32::MAX {
+                    index[i as usize] = order.len() as u32;
+                    order.push(i as usize);
+                    let node = &self.nodes[i as usize];
+                    stack.extend([node.no, node.yes]);
+                }
+            }
+        }
+        let renumber = |jump: u32| match Jump::unpack(jump) {
+            Jump::Node(i) => index[i as usize],
+            _ => jump,
+        };
+        self.nodes = order
+            .iter()
+            .map(|&i| {
+                let node = self.nodes[i];
+                Node {
+                    yes: renumber(node.yes),
+                    no: renumber(node.no),
+                    short: renumber(node.short),
+                    ..node
+                }
+            })
+            .collect();
+        self.start = renumber(self.start);
+    }
+
+    /// Appends the listing of the DAG to `out` (see [`Program::unparse`]).
+    fn unparse(&self, out: &mut String) {
+        let jump = |j: u32| match Jump::unpack(j) {
+            Jump::Node(n) => format!("step {n}"),
+            Jump::Output(n) => format!("[{n}]"),
+            Jump::Drop => String::from("drop"),
+        };
+        out.push_str(&format!("start {}\n", jump(self.start)));
+        for (i, n) in self.nodes.iter().enumerate() {
+            let high = if n.span == 0 {
+                String::new()
+            } else {
+                format!("-{:08x}", n.low.wrapping_add(n.span))
+            };
+            out.push_str(&format!(
+                "{i:>3} {}{}/{:08x}{high}%{:08x} yes->{} no->{}{}\n",
+                n.base.prefix(),
+                n.offset,
+                n.low,
+                n.mask,
+                jump(n.yes),
+                jump(n.no),
+                if n.short == n.yes && n.yes != n.no {
+                    " short->yes"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+}
+
+/// Rules compiled to decision DAGs.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Program {
+    /// The DAG for packets of any length.
+    exact: Dag,
+    /// The DAG for packets holding every word tested, with intervals merged.
+    long: Dag,
+    /// For each base, the length from which a packet holds every word tested there.
+    long_from: [u32; 4],
 }
 
 impl Program {
@@ -329,59 +629,63 @@ impl Program {
             let out = rule.output.map_or(Jump::Drop, |n| Jump::Output(n as u32));
             next = chain.emit(&rule.expr, out, next);
         }
-        let compiler = |track| Compiler::new(tests, &chain.steps, track).run(next);
-        Ok(compiler(true).unwrap_or_else(|| compiler(false).unwrap_or_default()))
+        let build = |long| {
+            let compiler = |track| Compiler::new(tests, &chain.steps, long, track).run(next);
+            compiler(true).unwrap_or_else(|| compiler(false).unwrap_or_default())
+        };
+        let mut long = build(true);
+        long.merge_intervals();
+        let mut long_from = [0u32; 4];
+        for step in &chain.steps {
+            let test = &tests[step.test];
+            let end = u32::try_from(test.offset.saturating_add(4)).unwrap_or(u32::MAX);
+            let from = &mut long_from[test.base as usize];
+            *from = (*from).max(end);
+        }
+        Ok(Program {
+            exact: build(false),
+            long,
+            long_from,
+        })
     }
 
     /// The output for a packet whose bases start `views`, or `None` to drop it.
     #[inline]
     pub fn classify(&self, views: &Views<'_>) -> Option<usize> {
-        let mut jump = self.start;
-        while jump < OUTPUT {
-            let node = self.nodes.get(jump as usize)?;
-            let data = views[node.base as usize];
-            jump = if data.len() < node.required as usize {
-                node.short
-            } else if word_at(data, node.offset as usize) & node.mask == node.value {
-                node.yes
-            } else {
-                node.no
-            };
-        }
+        let long = views
+            .iter()
+            .zip(&self.long_from)
+            .all(|(view, &from)| view.len() >= from as usize);
+        let jump = if long {
+            self.long.run::<false>(views)
+        } else {
+            self.run_exact(views)
+        };
         (jump != DROP).then_some((jump & !OUTPUT) as usize)
     }
 
-    /// Number of nodes.
+    /// [`Dag::run`] on the DAG for packets of any length (kept out of line: short packets are
+    /// the rare case).
+    #[inline(never)]
+    fn run_exact(&self, views: &Views<'_>) -> u32 {
+        self.exact.run::<true>(views)
+    }
+
+    /// Number of nodes (of the DAG for packets of any length).
     pub fn len(&self) -> usize {
-        self.nodes.len()
+        self.exact.nodes.len()
     }
 
     /// A text listing of the program (the `program` handler): one line per node,
-    /// `OFFSET/VALUE%MASK yes->X no->Y`, offsets prefixed by their header (`ip+`, `transp+`,
-    /// `mac+`), `short->yes` when short packets take the yes branch.
+    /// `OFFSET/VALUE%MASK yes->X no->Y` (`OFFSET/LOW-HIGH%MASK` for an interval), offsets
+    /// prefixed by their header (`ip+`, `transp+`, `mac+`), `short->yes` when short packets
+    /// take the yes branch; first the DAG for packets of any length, then the one for packets
+    /// holding every word tested.
     pub fn unparse(&self) -> String {
-        let jump = |j: u32| match Jump::unpack(j) {
-            Jump::Node(n) => format!("step {n}"),
-            Jump::Output(n) => format!("[{n}]"),
-            Jump::Drop => String::from("drop"),
-        };
-        let mut out = format!("start {}\n", jump(self.start));
-        for (i, n) in self.nodes.iter().enumerate() {
-            out.push_str(&format!(
-                "{i:>3} {}{}/{:08x}%{:08x} yes->{} no->{}{}\n",
-                n.base.prefix(),
-                n.offset,
-                n.value,
-                n.mask,
-                jump(n.yes),
-                jump(n.no),
-                if n.short == n.yes && n.yes != n.no {
-                    " short->yes"
-                } else {
-                    ""
-                }
-            ));
-        }
+        let mut out = String::new();
+        self.exact.unparse(&mut out);
+        out.push_str("when every word tested is in the packet:\n");
+        self.long.unparse(&mut out);
         out
     }
 }
@@ -432,6 +736,8 @@ type Facts = Vec<(usize, bool)>;
 struct Compiler<'a> {
     tests: &'a [WordTest],
     steps: &'a [Step],
+    /// Build for packets holding every word tested (no short outcomes).
+    long: bool,
     track: bool,
     /// For each test, the lowest step reading its word: outcomes about the word are worth
     /// remembering at that step and above (everything a step leads to lies below it).
@@ -443,7 +749,7 @@ struct Compiler<'a> {
 }
 
 impl<'a> Compiler<'a> {
-    fn new(tests: &'a [WordTest], steps: &'a [Step], track: bool) -> Self {
+    fn new(tests: &'a [WordTest], steps: &'a [Step], long: bool, track: bool) -> Self {
         let mut first: BTreeMap<(Base, usize), usize> = BTreeMap::new();
         for (i, s) in steps.iter().enumerate() {
             let t = &tests[s.test];
@@ -461,6 +767,7 @@ impl<'a> Compiler<'a> {
         Compiler {
             tests,
             steps,
+            long,
             track,
             first_use,
             nodes: Vec::new(),
@@ -471,7 +778,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Runs the compiler from `start`; `None` when outcome tracking grew too large.
-    fn run(mut self, start: Jump) -> Option<Program> {
+    fn run(mut self, start: Jump) -> Option<Dag> {
         let start = self.jump_to(start, Vec::new())?;
         while let Some((idx, step, facts)) = self.work.pop() {
             let s = self.steps[step as usize];
@@ -486,7 +793,7 @@ impl<'a> Compiler<'a> {
                 node.no
             };
         }
-        Some(Program {
+        Some(Dag {
             nodes: self.nodes,
             start: start.pack(),
         })
@@ -503,7 +810,7 @@ impl<'a> Compiler<'a> {
             let test = self.tests[s.test];
             let decided = facts
                 .iter()
-                .find_map(|&(k, v)| test.implied_by(&self.tests[k], v));
+                .find_map(|&(k, v)| test.implied_by(&self.tests[k], v, self.long));
             if let Some(outcome) = decided {
                 target = if outcome { s.yes } else { s.no };
                 continue;
@@ -531,7 +838,8 @@ impl<'a> Compiler<'a> {
                 base: test.base,
                 offset: clamp(test.offset),
                 mask: test.mask,
-                value: test.value,
+                low: test.value,
+                span: 0,
                 required: clamp(test.required_length()),
                 yes: DROP,
                 no: DROP,
@@ -590,22 +898,23 @@ pub(crate) fn push_classified(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec;
 
     fn views(data: &[u8]) -> Views<'_> {
         [data, &[], data, data.get(4..).unwrap_or(&[])]
     }
 
     /// Random rule sets over tests with every base and short outcome, compiled with and
-    /// without outcome tracking, agree with direct evaluation.
+    /// without outcome tracking, agree with direct evaluation, and so does the DAG for long
+    /// packets on every packet long enough for it.
     #[test]
     fn compiled_rules_agree_with_direct_evaluation() {
+        let mut intervals = 0;
         let mut seed: u32 = 7;
         let mut next = |n: u32| {
             seed = seed.wrapping_mul(1103515245).wrapping_add(12345);
             (seed >> 16) % n
         };
-        for round in 0..60 {
+        for round in 0..300 {
             let mut tests = Vec::new();
             for _ in 0..6 {
                 let mask = [
@@ -614,7 +923,9 @@ mod tests {
                     0xffff_0000,
                     0x0f00_0000,
                     0xffff_ffff,
-                ][next(5) as usize];
+                    0x0000_f000,
+                    0x0000_0c00,
+                ][next(7) as usize];
                 let mut t = WordTest::new(
                     [Base::Data, Base::Network, Base::Transport][next(3) as usize],
                     next(3) as usize * 2,
@@ -655,11 +966,21 @@ mod tests {
                 let out = rule.output.map_or(Jump::Drop, |n| Jump::Output(n as u32));
                 start = chain.emit(&rule.expr, out, start);
             }
-            let untracked = Compiler::new(&tests, &chain.steps, false)
+            let untracked = Compiler::new(&tests, &chain.steps, false, false)
                 .run(start)
                 .unwrap();
+            let classify = |dag: &Dag, v: &Views<'_>, checked: bool| {
+                let jump = if checked {
+                    dag.run::<true>(v)
+                } else {
+                    dag.run::<false>(v)
+                };
+                (jump != DROP).then_some((jump & !OUTPUT) as usize)
+            };
+            let mut long_packets = 0;
+            intervals += program.long.nodes.iter().filter(|n| n.span > 0).count();
             for _ in 0..300 {
-                let len = next(12) as usize;
+                let len = next(16) as usize;
                 let data: Vec<u8> = (0..len)
                     .map(|_| [0u8, 1, 0xff, 0x10][next(4) as usize])
                     .collect();
@@ -670,9 +991,21 @@ mod tests {
                     want,
                     "round {round} {rules:?} {data:?}"
                 );
-                assert_eq!(untracked.classify(&v), want, "round {round} untracked");
+                let checked = classify(&untracked, &v, true);
+                assert_eq!(checked, want, "round {round} untracked");
+                let long = v
+                    .iter()
+                    .zip(&program.long_from)
+                    .all(|(view, &from)| view.len() >= from as usize);
+                if long {
+                    long_packets += 1;
+                    let got = classify(&program.long, &v, false);
+                    assert_eq!(got, want, "round {round} long {rules:?} {data:?}");
+                }
             }
+            assert!(long_packets > 0, "round {round}");
         }
+        assert!(intervals > 0);
     }
 
     #[test]
@@ -687,22 +1020,22 @@ mod tests {
         // The same word and mask: a known outcome decides, short or not.
         let a = t(0x00ff_0000, 0x0006_0000, false);
         let b = t(0x00ff_0000, 0x0011_0000, false);
-        assert_eq!(b.implied_by(&a, true), Some(false));
-        assert_eq!(a.implied_by(&a, false), Some(false));
+        assert_eq!(b.implied_by(&a, true, false), Some(false));
+        assert_eq!(a.implied_by(&a, false, false), Some(false));
         // A short-matching test that gave true may have been short: no conclusion about a
         // test that needs more bytes.
         let s = t(0xff00_0000, 0x4000_0000, true);
         let longer = t(0x0000_00ff, 0, false);
-        assert_eq!(longer.implied_by(&s, true), None);
+        assert_eq!(longer.implied_by(&s, true, false), None);
         // Failing a short-matching test means the bytes were there.
         assert_eq!(
-            t(0xff00_0000, 0x4000_0000, false).implied_by(&s, false),
+            t(0xff00_0000, 0x4000_0000, false).implied_by(&s, false, false),
             Some(false)
         );
         // Different bases never inform each other.
         let mut other = a;
         other.base = Base::Transport;
-        assert_eq!(other.implied_by(&a, true), None);
+        assert_eq!(other.implied_by(&a, true, false), None);
         let limits = Limits {
             capacity: 2,
             ..Limits::HOST

@@ -1915,6 +1915,32 @@ mod tests {
         classifier(&format!("{}tcp{}, -", "(".repeat(20), ")".repeat(20)), 2);
     }
 
+    /// Port ranges, which Click decomposes into a dozen bit tests, become a single interval
+    /// test for packets holding the whole transport header, and still classify every port as
+    /// the patterns say.
+    #[test]
+    fn port_ranges_become_interval_tests() {
+        let c = classifier(
+            "udp && dst port >= 6000 && dst port <= 6010, tcp && (src port < 1024 || src port > 60000), -",
+            3,
+        );
+        let text = c.read_handler("program").unwrap();
+        let long = text.split("when every word tested").nth(1).unwrap();
+        assert!(
+            long.contains("transp+0/00001770-0000177a%0000ffff"),
+            "{text}"
+        );
+        for port in (0..=u16::MAX).step_by(7).chain(5990..6020) {
+            let want = if (6000..=6010).contains(&port) { 0 } else { 2 };
+            assert_eq!(c.classify(&ip_packet(17, A, B, &udp(7, port))), Some(want));
+            let want = if (1024..=60000).contains(&port) { 2 } else { 1 };
+            assert_eq!(
+                c.classify(&ip_packet(6, A, B, &tcp(port, 1, 0))),
+                Some(want)
+            );
+        }
+    }
+
     /// The compiled program agrees with direct evaluation of the patterns on random packets
     /// (random headers, every truncation, with and without options).
     #[test]
@@ -1950,15 +1976,16 @@ mod tests {
         let addrs = [A, B, [10, 0, 0, 1], [10, 0, 1, 9]];
         for _ in 0..3000 {
             let proto = [1u8, 6, 17, 47][next(4) as usize];
+            let any_port = next(0x10000) as u16;
             let l4: Vec<u8> = match proto {
                 6 => tcp(
-                    [80, 6000, 40000, 22][next(4) as usize],
-                    [80, 6005, 6011, 1][next(4) as usize],
+                    [80, 6000, 40000, 22, any_port][next(5) as usize],
+                    [80, 6005, 6011, 1, 5999, any_port][next(6) as usize],
                     next(64) as u8,
                 ),
                 17 => udp(
-                    [80, 53][next(2) as usize],
-                    [6000, 6010, 80][next(3) as usize],
+                    [80, 53, any_port][next(3) as usize],
+                    [6000, 6010, 80, 5999, 6011, any_port][next(6) as usize],
                 ),
                 _ => vec![next(16) as u8; 8],
             };
