@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of clickos-rs: formatting, lints, host unit/integration tests, and the
-# guest's boot, network, control-plane, service chain and traffic tests under a real Xen in
-# QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on a machine without the rig;
-# tools/setup.sh installs it).
+# guest's boot, network, control-plane, service chain, density, libvirt and traffic tests
+# under a real Xen in QEMU (set CLICKOS_SKIP_BOOT_TESTS=1 to skip those on a machine without
+# the rig; tools/setup.sh installs it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +25,10 @@ else
     ./tests/rig/control-tests.sh
     echo "== service chain test under Xen (tools/rig)"
     ./tests/rig/chain-tests.sh
-    echo "== density test under Xen: 50 guests of 4 MiB (tools/rig)"
-    ./tests/rig/density-tests.sh 50
+    echo "== density test under Xen: 50 guests of 4 MiB, a chain of 5, 20 made by clickctl (tools/rig)"
+    ./tests/rig/density-tests.sh 50 --chain 5@50 --clickctl 20
+    echo "== deployment through libvirt under Xen (tools/rig)"
+    ./tests/rig/libvirt-tests.sh
     echo "== TCP/UDP traffic through the guest under Xen (tools/rig)"
     ./tests/rig/traffic-tests.sh
 fi

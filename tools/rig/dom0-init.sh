@@ -16,6 +16,12 @@ mkdir -p /run/xen /run/xenstored /var/log/xen/console
 exec </dev/console >/dev/console 2>&1
 
 say() { echo "RIG: $*"; }
+# prefix WORD: copies stdin to stdout line by line with "WORD: " in front, unbuffered, so that
+# a hook stopped at the guest's end loses none of what it printed.
+prefix() {
+    local line
+    while IFS= read -r line || [ -n "$line" ]; do echo "$1: $line"; done
+}
 end_qemu() {
     sync
     printf "\\$(printf '%03o' "$1")" | dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
@@ -65,12 +71,12 @@ run_guest() {
     fi
     domid=$(xl domid "$name")
     if [ -x "$dir/hook.sh" ]; then
-        "$dir/hook.sh" "$domid" 2>&1 | sed 's/^/hook: /'
+        "$dir/hook.sh" "$domid" 2>&1 | prefix hook
     fi
     start=$EPOCHREALTIME
     xl unpause "$name"
     if [ -x "$dir/post-hook.sh" ]; then
-        setsid bash -c '"$1" "$2" 2>&1 | sed "s/^/post-hook: /"' _ "$dir/post-hook.sh" "$domid" &
+        setsid bash -c "$(declare -f prefix)"'; "$1" "$2" 2>&1 | prefix post-hook' _ "$dir/post-hook.sh" "$domid" &
         hookpid=$!
     fi
     deadline=$((${start%.*} + timeout))

@@ -1,15 +1,49 @@
-# dom0 part of the density test (tests/rig/density-tests.sh prepends N=... and the
-# configuration template as /tmp/ping-responder.click). Runs with the first guest's domid as
-# $1. Starts N more ping-responder guests of 4 MiB from the first guest's kernel, one after
-# the other, each with its own address (10.1.X.Y on xenbr0) set in its ramdisk, and times each
-# one from `xl create` to its first ping reply; then checks that every guest answers, reads the
-# guests' own boot figures from their consoles, destroys them and shuts the first one down.
+# dom0 part of the density test (tests/rig/density-tests.sh prepends N=..., CHAINS=...,
+# CLICKCTL_N=... and the configurations as /tmp/ping-responder.click and /tmp/forwarder.click).
+# Runs with the first guest's domid as $1:
+#   1. starts N more ping-responder guests of 4 MiB from the first guest's kernel, one after
+#      the other, each with its own address (10.1.X.Y on xenbr0) set in its ramdisk, and times
+#      each one from `xl create` to its first ping reply;
+#   2. when LEN@RUNNING of CHAINS is due (RUNNING guests started), instantiates a chain of LEN
+#      guests in series on bridges of their own (LEN-1 two-vif forwarders, then a ping
+#      responder), times it from the first `xl create` to the first reply through the whole
+#      chain, checks every link's counters with clickctl, and destroys it;
+#   3. checks that every guest answers, reads the guests' boot figures from their consoles;
+#   4. destroys them, then creates CLICKCTL_N guests with `clickctl create` (xl create, wait
+#      for the guest's readiness key, install the configuration) in a loop, each answering;
+#   5. shuts the first guest down.
 first=$1
 kernel=/rig/guests/01/kernel
 ip addr add 10.1.0.1/16 dev xenbr0
 now_ms() { awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.0f", t * 1000 }'; }
 addr() { echo "10.1.$(($1 / 250)).$(($1 % 250 + 2))"; }
 mac() { printf '00:16:3e:01:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
+# configure NAME ADDR MAC: /tmp/NAME.click, the ping responder answering for ADDR with MAC.
+configure() {
+    sed "s/^define(\$SIP [^,]*, \$SMAC [^)]*);/define(\$SIP $2, \$SMAC $3);/" \
+        /tmp/ping-responder.click >"/tmp/$1.click"
+}
+# xl_config NAME [RAMDISK] VIF...: /tmp/NAME.cfg, a guest of 4 MiB with those vifs.
+xl_config() {
+    local name=$1 ramdisk=$2 vifs="" v
+    shift 2
+    for v in "$@"; do vifs="$vifs${vifs:+, }'$v'"; done
+    {
+        echo "name = \"$name\""
+        echo "kernel = \"$kernel\""
+        [ -n "$ramdisk" ] && echo "ramdisk = \"$ramdisk\""
+        echo "memory = 4"
+        echo "vcpus = 1"
+        echo "vif = [ $vifs ]"
+        echo 'on_crash = "destroy"'
+    } >"/tmp/$name.cfg"
+}
+# first_reply ADDR SECONDS: the time of the first echo reply from ADDR (one ping process
+# sending every 0.1 s: starting a process per try takes longer than that under TCG); fails
+# after SECONDS.
+first_reply() {
+    ping -n -q -c 1 -i 0.1 -w "$2" "$1" >/dev/null 2>&1 && now_ms
+}
 # Guest-side figures of guest NAME from its console: entry to banner, vif connect, router load.
 guest_figures() {
     local log=/var/log/xen/console/guest-$1.log
@@ -19,24 +53,76 @@ guest_figures() {
     router=$(sed -n 's/.*router 0 from the ramdisk ([0-9]* bytes) running, loaded in \([0-9]*\) us.*/\1/p' "$log" | head -1)
     echo "boot_ms=${boot:-?} vif_ms=${vif:-?} router_us=${router:-?}"
 }
+failed=0
+
+# run_chain LEN RUNNING: the chain of LEN guests on bridges chbr0..chbr(LEN-1); dom0 is
+# 10.2.0.1 on chbr0, the responder at the far end 10.2.0.2.
+run_chain() {
+    local len=$1 running=$2 i br t0 reply counts="" parts=0 right left
+    for i in $(seq 0 $((len - 1))); do
+        br=chbr$i
+        if ! ip link show "$br" >/dev/null 2>&1; then
+            # A fixed address of its own: a bridge otherwise takes its first port's, and every
+            # vif's is fe:ff:ff:ff:ff:ff, so the next bridge would keep dom0's replies for
+            # itself instead of passing them on to the guest.
+            brctl addbr $br && brctl stp $br off && brctl setfd $br 0 \
+                && ip link set $br address "02:00:00:00:02:$(printf %02x "$i")" && ip link set $br up
+        fi
+    done
+    ip addr replace 10.2.0.1/24 dev chbr0
+    ip neigh flush dev chbr0
+    for i in $(seq 1 $((len - 1))); do
+        cp /tmp/forwarder.click "/tmp/c$i.click"
+        xl_config "c$i" "/tmp/c$i.click" "bridge=chbr$((i - 1)),mac=00:16:3e:02:$(printf %02x "$i"):00" \
+            "bridge=chbr$i,mac=00:16:3e:02:$(printf %02x "$i"):01"
+    done
+    configure "c$len" 10.2.0.2 00:16:3e:02:00:02
+    xl_config "c$len" "/tmp/c$len.click" "bridge=chbr$((len - 1)),mac=00:16:3e:02:00:02"
+    echo "density: chain of $len with $running running: creating"
+    t0=$(now_ms)
+    for i in $(seq 1 "$len"); do
+        if ! xl create -q "/tmp/c$i.cfg" >"/tmp/c$i.xl" 2>&1; then
+            echo "density: chain of $len: guest $i: xl create failed: $(tail -1 "/tmp/c$i.xl")"
+            failed=1
+        fi
+    done
+    if reply=$(first_reply 10.2.0.2 60); then
+        # Every forwarder passed the requests one way and the replies the other.
+        for i in $(seq 1 $((len - 1))); do
+            right=$(clickctl read "c$i" right.count 2>/dev/null)
+            left=$(clickctl read "c$i" left.count 2>/dev/null)
+            counts="$counts c$i=${right:-?}/${left:-?}"
+            [ "${right:-0}" -ge 1 ] && [ "${left:-0}" -ge 1 ] && parts=$((parts + 1))
+        done
+        echo "density: chain len=$len running=$running first_reply_ms=$((reply - t0)) links_forwarding=$parts/$((len - 1)) counts(right/left):$counts"
+        [ "$parts" = $((len - 1)) ] || failed=1
+    else
+        echo "density: chain of $len with $running running: no reply through the chain"
+        for i in $(seq 1 "$len"); do
+            echo "density: c$i: $(tail -n 3 "/var/log/xen/console/guest-c$i.log" 2>/dev/null | tr '\n' ' ')"
+        done
+        failed=1
+    fi
+    for i in $(seq 1 "$len"); do xl destroy "c$i" 2>/dev/null; done
+}
+# chains_due RUNNING: runs the chains of CHAINS due with RUNNING guests started.
+chains_due() {
+    local c
+    for c in $CHAINS; do
+        [ "${c#*@}" = "$1" ] && run_chain "${c%@*}" "$1"
+    done
+    return 0
+}
+
 for _ in $(seq 200); do
     [ "$(xenstore-read "/local/domain/0/backend/vif/$first/0/state" 2>/dev/null)" = 4 ] && break
     sleep 0.1
 done
-failed=0
+chains_due 0
 for i in $(seq 1 "$N"); do
     name=d$i
-    sed "s/^define(\$SIP [^,]*, \$SMAC [^)]*);/define(\$SIP $(addr "$i"), \$SMAC $(mac "$i"));/" \
-        /tmp/ping-responder.click >/tmp/$name.click
-    cat >/tmp/$name.cfg <<CFG
-name = "$name"
-kernel = "$kernel"
-ramdisk = "/tmp/$name.click"
-memory = 4
-vcpus = 1
-vif = [ 'bridge=xenbr0,mac=$(mac "$i")' ]
-on_crash = "destroy"
-CFG
+    configure "$name" "$(addr "$i")" "$(mac "$i")"
+    xl_config "$name" "/tmp/$name.click" "bridge=xenbr0,mac=$(mac "$i")"
     t0=$(now_ms)
     if ! xl create -q /tmp/$name.cfg >/tmp/$name.xl 2>&1; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
@@ -44,17 +130,14 @@ CFG
         break
     fi
     t1=$(now_ms)
-    reply=""
-    for _ in $(seq 300); do
-        if ping -c 1 -W 0.1 "$(addr "$i")" >/dev/null 2>&1; then reply=$(now_ms); break; fi
-    done
-    if [ -z "$reply" ]; then
+    if ! reply=$(first_reply "$(addr "$i")" 60); then
         echo "density: guest $i: no reply"
         failed=1
         break
     fi
     # Already running: the first guest and the i - 1 started before this one.
     echo "density: guest $i running_before=$i create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name")"
+    chains_due "$i"
 done
 answered=0
 for i in $(seq 1 "$N"); do
@@ -64,5 +147,31 @@ echo "density: $answered of $N guests answer, running together; xl list: $(xl li
 free_kib=$(xl info | sed -n 's/^free_memory *: *//p')
 echo "density: Xen free memory with them all running: ${free_kib:-?} MiB"
 for i in $(seq 1 "$N"); do xl destroy "d$i" 2>/dev/null; done
+
+# clickctl in a loop: no ramdisk; each guest is configured over XenStore once it is ready.
+created=0
+for j in $(seq 1 "$CLICKCTL_N"); do
+    name=k$j
+    a="10.1.$((200 + j / 250)).$((j % 250 + 2))"
+    m=$(printf '00:16:3e:03:%02x:%02x' $((j / 256)) $((j % 256)))
+    configure "$name" "$a" "$m"
+    xl_config "$name" "" "bridge=xenbr0,mac=$m"
+    t0=$(now_ms)
+    if ! clickctl create "/tmp/$name.cfg" "/tmp/$name.click" >"/tmp/$name.ctl" 2>&1; then
+        echo "density: clickctl create $name failed: $(tail -2 "/tmp/$name.ctl" | tr '\n' ' ')"
+        failed=1
+        continue
+    fi
+    t1=$(now_ms)
+    if reply=$(first_reply "$a" 30); then
+        created=$((created + 1))
+        echo "density: clickctl guest $j create_and_install_ms=$((t1 - t0)) reply_ms=$((reply - t0))"
+    else
+        echo "density: clickctl guest $j: no reply"
+        failed=1
+    fi
+done
+echo "density: clickctl created and configured $created of $CLICKCTL_N guests, each answering"
+for j in $(seq 1 "$CLICKCTL_N"); do xl destroy "k$j" 2>/dev/null; done
 echo "density: done failed=$failed"
 xl shutdown "$first"
