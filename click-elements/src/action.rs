@@ -2,9 +2,10 @@
 //! `SimpleElement`): the author writes one function from a packet to a [`Verdict`] and gets
 //! push, batched push and pull from it.
 //!
-//! The batched push keeps the packets that stay on output 0 in place (the burst is handed on
-//! whole, without moving a packet), sends the others to their outputs in order and drops the
-//! rest, so an element written this way costs what a hand-written `retain_batch` loop does.
+//! The batched push keeps the packets that go to the output of the burst's first packet in
+//! place (the burst is handed on whole, without moving a packet), sends the others to their
+//! outputs in order and drops the rest, so an element written this way costs what a
+//! hand-written `retain_batch` loop does.
 
 use alloc::string::String;
 use core::fmt;
@@ -129,12 +130,16 @@ impl<T: SimpleAction> Element for T {
         }
     }
 
+    /// The packets going where the burst's first packet goes (usually all of them, whatever
+    /// the output: a routing table's) stay in the burst, which is handed on whole.
     #[inline]
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        let mut main = None;
         let mut kept = 0;
         for i in 0..batch.len() {
             match self.action(&mut batch[i], ctx) {
-                Verdict::Out(0) => {
+                Verdict::Out(port) if main.unwrap_or(port) == port => {
+                    main = Some(port);
                     if kept != i {
                         batch.swap(kept, i);
                     }
@@ -148,7 +153,7 @@ impl<T: SimpleAction> Element for T {
             }
         }
         batch.truncate(kept);
-        ctx.output_batch(0, batch);
+        ctx.output_batch(main.unwrap_or(0), batch);
     }
 
     /// A pulled packet that the action sends to another output than 0 is dropped (a pull
