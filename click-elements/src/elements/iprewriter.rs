@@ -16,7 +16,7 @@ use crate::action::Verdict;
 use crate::args::{parse_bool, parse_seconds, parse_u64, split_words, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::{retain_batch, Batch, ConfigureContext, Element, PushContext, TaskContext};
-use crate::elements::net::fmt_ip;
+use crate::elements::net::{fmt_ip, header20, header20_mut};
 use crate::elements::rwtable::{
     apply_delta, parse_input_spec, parse_mapper_patterns, unparse_spec, Decision, Flow, FlowId,
     FlowKind, FlowTable, InputSpec, Pattern, Timeouts, IP_PROTO_TCP, IP_PROTO_UDP,
@@ -120,7 +120,7 @@ impl IpHeader {
     fn of(p: &Packet) -> Option<IpHeader> {
         let nh = p.network_header_offset()?;
         let d = p.data();
-        let h = d.get(nh..)?.first_chunk::<20>()?;
+        let h = header20(d, nh)?;
         let th = nh + usize::from(h[0] & 0x0f) * 4;
         let ports = match d.get(th..).and_then(|t| t.first_chunk::<4>()) {
             Some(t) => [
@@ -332,7 +332,7 @@ impl<const KIND: u8> Rewriter<KIND> {
         let set_dst = how != Apply::Addr || reply;
         let d = p.data_mut();
         // Not reached without the 20 bytes: `IpHeader::of` found them.
-        let Some(ip) = d.get_mut(h.nh..).and_then(|ip| ip.first_chunk_mut::<20>()) else {
+        let Some(ip) = header20_mut(d, h.nh) else {
             return;
         };
         if set_src {
