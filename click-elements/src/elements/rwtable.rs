@@ -132,6 +132,7 @@ const TCP_FORWARD_DATA: u8 = 4;
 const TCP_BOTH_DATA: u8 = 12;
 
 impl Timeouts {
+    #[inline]
     fn flow_timeout(&self, f: &Flow) -> i64 {
         match f.kind {
             FlowKind::Tcp if f.tflags & TCP_BOTH_DONE == TCP_BOTH_DONE => self.done,
@@ -457,16 +458,11 @@ impl FlowTable {
         }
     }
 
-    /// Gives flow `idx` a new expiry, guaranteed or not.
-    /// An unchanged expiry (every packet of a burst after the first: they share one `now`)
-    /// leaves the heaps alone; a later one only moves the flow down its heap.
-    #[inline]
+    /// Gives flow `idx` a new expiry, guaranteed or not. A later expiry only moves the flow
+    /// down its heap.
     pub fn change_expiry(&mut self, idx: u32, guaranteed: bool, expiry: i64) {
         let f = &mut self.flows[idx as usize];
         let (was_guaranteed, old_expiry, pos) = (f.guaranteed, f.expiry, f.heap_pos as usize);
-        if was_guaranteed == guaranteed && old_expiry == expiry {
-            return;
-        }
         f.expiry = expiry;
         if was_guaranteed != guaranteed {
             self.heap_remove(usize::from(was_guaranteed), pos);
@@ -479,7 +475,9 @@ impl FlowTable {
         }
     }
 
-    /// After a packet: guaranteed for the guarantee if there is one, else for its timeout.
+    /// After a packet: guaranteed for the guarantee if there is one, else for its timeout. An
+    /// unchanged expiry (every packet of a burst after the first: they share one `now`) leaves
+    /// the heaps alone.
     #[inline]
     pub fn refresh(&mut self, idx: u32, now: i64) {
         let f = &self.flows[idx as usize];
@@ -489,7 +487,9 @@ impl FlowTable {
         } else {
             (false, now + t.flow_timeout(f))
         };
-        self.change_expiry(idx, g, e);
+        if (f.guaranteed, f.expiry) != (g, e) {
+            self.change_expiry(idx, g, e);
+        }
     }
 
     /// When a flow stops being kept for sure (end of its guarantee) and becomes best effort.
