@@ -203,23 +203,28 @@ fn prefix_mask(len: u32) -> u32 {
 }
 
 /// A table's prefix routes flattened into disjoint address ranges: the addresses from
-/// `starts[k]` up to the next start all have `routes[k]` as their most specific route. A lookup
-/// is one binary search, whatever the number of prefix lengths in use. Rebuilt, lazily, after
-/// a change to the table.
+/// `starts[k]` up to the next start all have the route in slot `slots[k]` as their most
+/// specific route. A lookup is one binary search, whatever the number of prefix lengths in
+/// use. Rebuilt, lazily, after a change to the table; 8 bytes a range, at most two ranges a
+/// route and one more.
 #[derive(Debug, Default)]
 struct FlatRoutes {
     /// First address of each range, ascending; the first is 0.
     starts: Vec<u32>,
-    /// The route of each range.
-    routes: Vec<Option<Route>>,
+    /// The slot of the route of each range ([`NO_SLOT`]: none).
+    slots: Vec<u32>,
     /// True when the table changed since the ranges were built.
     stale: bool,
 }
 
+/// A range without a route.
+const NO_SLOT: u32 = u32::MAX;
+
 impl FlatRoutes {
-    /// The route of the range holding `a` (the ranges are built).
+    /// The slot of the route of the range holding `a` (the ranges are built), or
+    /// [`NO_SLOT`].
     #[inline]
-    fn lookup(&self, a: u32) -> Option<&Route> {
+    fn lookup(&self, a: u32) -> u32 {
         // The last start at or below `a`, by halving a window that always holds it (the
         // first start is 0): a fixed number of steps without a branch on the data.
         let (mut base, mut len) = (0, self.starts.len());
@@ -230,7 +235,7 @@ impl FlatRoutes {
             }
             len -= half;
         }
-        self.routes.get(base)?.as_ref()
+        self.slots.get(base).copied().unwrap_or(NO_SLOT)
     }
 }
 
@@ -285,13 +290,18 @@ impl RouteTable {
             }
             return best;
         }
+        self.lookup_slot(a).and_then(|i| self.route(i))
+    }
+
+    /// The slot of the most specific prefix route containing `a`, through the index.
+    fn lookup_slot(&self, a: u32) -> Option<usize> {
         let mut lengths = self.lengths;
         while lengths != 0 {
             let len = 63 - lengths.leading_zeros();
             lengths &= !(1 << len);
             let bucket = &self.index[len as usize];
             if let Ok(k) = bucket.binary_search_by_key(&(a & prefix_mask(len)), |e| e.0) {
-                return self.route(bucket[k].1);
+                return Some(bucket[k].1);
             }
         }
         None
@@ -308,7 +318,7 @@ impl RouteTable {
         if self.flat.stale {
             self.flatten();
         }
-        self.flat.lookup(a)
+        self.route(self.flat.lookup(a) as usize)
     }
 
     /// Rebuilds the address ranges of the prefix routes: a range starts at every prefix's
@@ -329,12 +339,12 @@ impl RouteTable {
         bounds.dedup();
         let mut flat = core::mem::take(&mut self.flat);
         flat.starts.clear();
-        flat.routes.clear();
+        flat.slots.clear();
         for b in bounds {
-            let route = self.lookup(b).copied();
-            if flat.routes.last() != Some(&route) {
+            let slot = self.lookup_slot(b).map_or(NO_SLOT, |i| i as u32);
+            if flat.slots.last() != Some(&slot) {
                 flat.starts.push(b);
-                flat.routes.push(route);
+                flat.slots.push(slot);
             }
         }
         flat.stale = false;
