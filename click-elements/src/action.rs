@@ -2,9 +2,10 @@
 //! `SimpleElement`): the author writes one function from a packet to a [`Verdict`] and gets
 //! push, batched push and pull from it.
 //!
-//! The batched push keeps the packets that stay on output 0 in place (the burst is handed on
-//! whole, without moving a packet), sends the others to their outputs in order and drops the
-//! rest, so an element written this way costs what a hand-written `retain_batch` loop does.
+//! The batched push keeps the packets that go to the output of the burst's first packet out in
+//! place (the burst is handed on whole, without moving a packet), sends the others to their
+//! outputs in order and drops the rest, so an element written this way costs what a
+//! hand-written `retain_batch` loop does.
 
 use alloc::string::String;
 use core::fmt;
@@ -129,12 +130,17 @@ impl<T: SimpleAction> Element for T {
         }
     }
 
+    /// The packets going where the burst's first packet to go out goes (usually all of them,
+    /// whatever the output: a routing table's) stay in the burst, which is handed on whole.
     #[inline]
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        // The output the burst stays on: fixed by the first packet that goes out.
+        let mut main = 0;
         let mut kept = 0;
         for i in 0..batch.len() {
             match self.action(&mut batch[i], ctx) {
-                Verdict::Out(0) => {
+                Verdict::Out(port) if port == main || kept == 0 => {
+                    main = port;
                     if kept != i {
                         batch.swap(kept, i);
                     }
@@ -148,7 +154,7 @@ impl<T: SimpleAction> Element for T {
             }
         }
         batch.truncate(kept);
-        ctx.output_batch(0, batch);
+        ctx.output_batch(main, batch);
     }
 
     /// A pulled packet that the action sends to another output than 0 is dropped (a pull
@@ -181,5 +187,62 @@ impl<T: SimpleAction> Element for T {
 
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
         SimpleAction::write_handler(self, name, value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::class::{ElementClass, Ports, ProcessingSpec};
+    use crate::elements::testing::Harness;
+    use alloc::vec;
+    use alloc::vec::Vec;
+
+    /// Sends a packet to the output its first byte names; 0xff drops it.
+    #[derive(Default)]
+    struct ByFirstByte;
+
+    impl ElementClass for ByFirstByte {
+        const NAME: &'static str = "ByFirstByte";
+        const PORTS: Ports = Ports::parse("1/3");
+        const PROCESSING: ProcessingSpec = ProcessingSpec::PUSH;
+    }
+
+    impl SimpleAction for ByFirstByte {
+        fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
+            match p.data()[0] {
+                0xff => Verdict::Drop,
+                port => Verdict::Out(usize::from(port)),
+            }
+        }
+    }
+
+    /// The first bytes and second bytes (the packet's number) of the packets on each output.
+    fn burst_through(firsts: &[u8]) -> Vec<Vec<(u8, u8)>> {
+        let mut h = Harness::new(ByFirstByte, "b", "", 3).unwrap();
+        let burst = (0..)
+            .zip(firsts)
+            .map(|(i, &f)| Packet::from_slice(&[f, i]))
+            .collect();
+        h.push_batch(0, burst);
+        (0..3)
+            .map(|port| {
+                let out = h.take(port);
+                out.iter().map(|p| (p.data()[0], p.data()[1])).collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_burst_keeps_its_order_on_every_output_whichever_the_first_packet_takes() {
+        assert_eq!(
+            burst_through(&[0xff, 1, 0, 1, 2, 1, 0xff]),
+            [vec![(0, 2)], vec![(1, 1), (1, 3), (1, 5)], vec![(2, 4)]]
+        );
+        assert_eq!(
+            burst_through(&[0, 1, 0, 2]),
+            [vec![(0, 0), (0, 2)], vec![(1, 1)], vec![(2, 3)]]
+        );
+        assert_eq!(burst_through(&[0xff, 0xff]), [vec![], vec![], vec![]]);
     }
 }

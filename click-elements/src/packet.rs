@@ -427,12 +427,18 @@ impl Packet {
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
     #[inline(always)]
     pub fn data_mut(&mut self) -> &mut [u8] {
+        let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
+        &mut self.buffer_mut()[start..end]
+    }
+
+    /// Mutable access to the whole buffer; copies it first if it is shared.
+    #[inline(always)]
+    fn buffer_mut(&mut self) -> &mut [u8] {
         if self.buf.as_mut().and_then(Rc::get_mut).is_none() {
             self.unshare();
         }
-        let (start, end) = (self.offset as usize, (self.offset + self.len) as usize);
         match self.buf.as_mut().and_then(Rc::get_mut) {
-            Some(b) => &mut b.bytes[start..end],
+            Some(b) => &mut b.bytes,
             // Not reached: `unshare` leaves the buffer unique.
             None => &mut [],
         }
@@ -549,11 +555,7 @@ impl Packet {
             return None;
         }
         let start = self.mac_header as usize;
-        self.data_mut();
-        self.buf
-            .as_mut()
-            .and_then(Rc::get_mut)
-            .map(|b| &mut b.bytes[start..end as usize])
+        self.buffer_mut().get_mut(start..end as usize)
     }
 
     /// Offset of the network header from the start of the data, if annotated and not before it.

@@ -6,7 +6,9 @@ use crate::action::{counter_handler, ActionEnv, SimpleAction, Verdict};
 use crate::args::{parse_bool, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::ConfigureContext;
-use crate::elements::net::{be16, ip_header_offset, is_multicast, update_cksum, IP_SUM, IP_TTL};
+use crate::elements::net::{
+    header20, header20_mut, ip_header_offset, is_multicast, update_cksum, IP_SUM, IP_TTL,
+};
 use crate::packet::Packet;
 
 /// `DecIPTTL([ACTIVE, MULTICAST])` on packets with an IP header annotation: a TTL of 0 or 1
@@ -57,7 +59,9 @@ impl SimpleAction for DecIPTTL {
         if !self.active {
             return Verdict::Out(0);
         }
-        let ip = &p.data()[nh..];
+        let Some(ip) = header20(p.data(), nh) else {
+            return Verdict::Drop; // Not reached: `ip_header_offset` checked the 20 bytes.
+        };
         if !self.multicast && is_multicast([ip[16], ip[17], ip[18], ip[19]]) {
             return Verdict::Out(0);
         }
@@ -66,12 +70,13 @@ impl SimpleAction for DecIPTTL {
             self.drops += 1;
             return Verdict::Out(1);
         }
-        let sum = be16(ip, IP_SUM).unwrap_or(0);
+        let sum = u16::from_be_bytes([ip[IP_SUM], ip[IP_SUM + 1]]);
         let old = u16::from_be_bytes([ttl, proto]);
         let new = u16::from_be_bytes([ttl - 1, proto]);
-        let ip = &mut p.data_mut()[nh..];
-        ip[IP_TTL] = ttl - 1;
-        ip[IP_SUM..IP_SUM + 2].copy_from_slice(&update_cksum(sum, old, new).to_be_bytes());
+        if let Some(ip) = header20_mut(p.data_mut(), nh) {
+            ip[IP_TTL] = ttl - 1;
+            [ip[IP_SUM], ip[IP_SUM + 1]] = update_cksum(sum, old, new).to_be_bytes();
+        }
         Verdict::Out(0)
     }
 
@@ -107,7 +112,7 @@ impl SimpleAction for DecIPTTL {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::elements::net::{in_cksum, set_ip_checksum};
+    use crate::elements::net::{be16, in_cksum, set_ip_checksum};
     use crate::elements::testing::*;
 
     fn udp_ttl(ttl: u8, dst: [u8; 4]) -> Packet {

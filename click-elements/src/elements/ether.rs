@@ -62,10 +62,17 @@ struct EtherHeader {
 }
 
 impl EtherHeader {
+    /// Writes the header over the first 14 bytes of `to` (which has them: it was just pushed).
+    #[inline(always)]
     fn write(&self, to: &mut [u8]) {
-        to[..6].copy_from_slice(&self.dst);
-        to[6..12].copy_from_slice(&self.src);
-        to[12..14].copy_from_slice(&self.ethertype.to_be_bytes());
+        if let Some(h) = to.first_chunk_mut::<ETHER_LEN>() {
+            let [t0, t1] = self.ethertype.to_be_bytes();
+            let d = self.dst;
+            let s = self.src;
+            *h = [
+                d[0], d[1], d[2], d[3], d[4], d[5], s[0], s[1], s[2], s[3], s[4], s[5], t0, t1,
+            ];
+        }
     }
 }
 

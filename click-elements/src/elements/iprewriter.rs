@@ -15,8 +15,8 @@ use core::time::Duration;
 use crate::action::Verdict;
 use crate::args::{parse_bool, parse_seconds, parse_u64, split_words, Args};
 use crate::class::{ElementClass, Ports, ProcessingSpec};
-use crate::element::{ConfigureContext, Element, PushContext, TaskContext};
-use crate::elements::net::{be16, bytes4, fmt_ip};
+use crate::element::{retain_batch, Batch, ConfigureContext, Element, PushContext, TaskContext};
+use crate::elements::net::{fmt_ip, header20, header20_mut};
 use crate::elements::rwtable::{
     apply_delta, parse_input_spec, parse_mapper_patterns, unparse_spec, Decision, Flow, FlowId,
     FlowKind, FlowTable, InputSpec, Pattern, Timeouts, IP_PROTO_TCP, IP_PROTO_UDP,
@@ -100,7 +100,7 @@ fn read_last(args: &mut Args, keywords: &[&str], default: i64) -> i64 {
         .unwrap_or(default)
 }
 
-/// Where the headers of an IP packet are, for a rewriter.
+/// Where the headers of an IP packet are and what a rewriter reads from them.
 #[derive(Clone, Copy)]
 struct IpHeader {
     nh: usize,
@@ -108,40 +108,65 @@ struct IpHeader {
     tlen: usize,
     proto: u8,
     first_frag: bool,
+    src: [u8; 4],
+    dst: [u8; 4],
+    /// The first two 16-bit words of the transport header (zero when not there).
+    ports: [u16; 2],
 }
 
 impl IpHeader {
     /// The header at the network-header annotation, if its 20 bytes are there.
+    #[inline]
     fn of(p: &Packet) -> Option<IpHeader> {
         let nh = p.network_header_offset()?;
         let d = p.data();
-        let h = d.get(nh..nh.checked_add(20)?)?;
+        let h = header20(d, nh)?;
         let th = nh + usize::from(h[0] & 0x0f) * 4;
+        let ports = match d.get(th..).and_then(|t| t.first_chunk::<4>()) {
+            Some(t) => [
+                u16::from_be_bytes([t[0], t[1]]),
+                u16::from_be_bytes([t[2], t[3]]),
+            ],
+            None => [0; 2],
+        };
         Some(IpHeader {
             nh,
             th,
             tlen: d.len().saturating_sub(th),
             proto: h[9],
             first_frag: u16::from_be_bytes([h[6], h[7]]) & 0x1fff == 0,
+            src: [h[12], h[13], h[14], h[15]],
+            dst: [h[16], h[17], h[18], h[19]],
+            ports,
         })
     }
 }
 
-/// Reads the big-endian 16-bit field at `at` (the caller checked it is there).
-fn get16(d: &[u8], at: usize) -> u16 {
-    be16(d, at).unwrap_or(0)
+/// Applies `delta` to the big-endian checksum at `at` of header `h` (a constant offset within
+/// the array, so the indexing is checked at compile time once inlined).
+#[inline(always)]
+fn fix_sum<const N: usize>(h: &mut [u8; N], at: usize, reply: bool, delta: u16) {
+    let sum = u16::from_be_bytes([h[at], h[at + 1]]);
+    let [hi, lo] = apply_delta(sum, reply, delta).to_be_bytes();
+    h[at] = hi;
+    h[at + 1] = lo;
 }
 
-/// Writes a big-endian 16-bit field at `at`, if it is there.
-fn put16(d: &mut [u8], at: usize, v: u16) {
-    if let Some(b) = d.get_mut(at..at + 2) {
-        b.copy_from_slice(&v.to_be_bytes());
+/// Applies `delta` to the TCP or UDP checksum of transport header `t` (of protocol `proto`)
+/// when the header holds it; a zero UDP checksum (none) stays zero.
+#[inline(always)]
+fn fix_l4_sum(t: &mut [u8], proto: u8, reply: bool, delta: u16) {
+    if proto == IP_PROTO_TCP {
+        if let Some(t) = t.first_chunk_mut::<18>() {
+            fix_sum(t, 16, reply, delta);
+        }
+    } else if proto == IP_PROTO_UDP {
+        if let Some(t) = t.first_chunk_mut::<8>() {
+            if t[6..8] != [0, 0] {
+                fix_sum(t, 6, reply, delta);
+            }
+        }
     }
-}
-
-/// Applies `delta` to the checksum at `at`.
-fn fix_sum(d: &mut [u8], at: usize, reply: bool, delta: u16) {
-    put16(d, at, apply_delta(get16(d, at), reply, delta));
 }
 
 /// How a flow's packets are changed (Click's TCPFlow, UDPFlow and IPAddrFlow `apply`).
@@ -245,22 +270,19 @@ impl<const KIND: u8> Rewriter<KIND> {
     }
 
     /// Decides what becomes of a packet arriving on `port` at `now` (ms), rewriting it.
+    #[inline]
     fn process(&mut self, port: usize, p: &mut Packet, now: i64) -> Verdict {
         let Some(h) = IpHeader::of(p) else {
             self.drops += 1;
             return Verdict::Drop;
         };
-        let d = p.data();
-        let (Some(src), Some(dst)) = (bytes4(d, h.nh + 12), bytes4(d, h.nh + 16)) else {
-            return Verdict::Drop;
-        };
         let found = if KIND == KIND_ADDR {
             let fwd = FlowId {
-                saddr: src,
+                saddr: h.src,
                 ..FlowId::default()
             };
             let back = FlowId {
-                daddr: dst,
+                daddr: h.dst,
                 ..FlowId::default()
             };
             match self
@@ -279,10 +301,10 @@ impl<const KIND: u8> Rewriter<KIND> {
                 return self.pass_or_drop(port);
             }
             let fid = FlowId {
-                saddr: src,
-                sport: get16(d, h.th),
-                daddr: dst,
-                dport: get16(d, h.th + 2),
+                saddr: h.src,
+                sport: h.ports[0],
+                daddr: h.dst,
+                dport: h.ports[1],
             };
             let (map, ..) = Self::flavour(h.proto);
             match self.table.lookup(map, &fid) {
@@ -303,48 +325,52 @@ impl<const KIND: u8> Rewriter<KIND> {
     }
 
     /// Rewrites `p` for `flow` in direction `reply` and tracks the connection state.
+    #[inline]
     fn apply(how: Apply, p: &mut Packet, h: &IpHeader, flow: &mut Flow, reply: bool, anno: bool) {
         let rev = flow.keys[usize::from(!reply)];
-        let d = p.data_mut();
-        let (nh, th, tlen) = (h.nh, h.th, h.tlen);
         let set_src = how != Apply::Addr || !reply;
         let set_dst = how != Apply::Addr || reply;
+        let d = p.data_mut();
+        // Not reached without the 20 bytes: `IpHeader::of` found them.
+        let Some(ip) = header20_mut(d, h.nh) else {
+            return;
+        };
         if set_src {
-            d[nh + 12..nh + 16].copy_from_slice(&rev.daddr);
+            ip[12..16].copy_from_slice(&rev.daddr);
         }
         if set_dst {
-            d[nh + 16..nh + 20].copy_from_slice(&rev.saddr);
+            ip[16..20].copy_from_slice(&rev.saddr);
         }
-        fix_sum(d, nh + 10, reply, flow.ip_delta);
-        let ip_len = usize::from(get16(d, nh + 2));
-        let ihl = usize::from(d[nh] & 0x0f);
+        fix_sum(ip, 10, reply, flow.ip_delta);
+        let ip_len = usize::from(u16::from_be_bytes([ip[2], ip[3]]));
+        let ihl = usize::from(ip[0] & 0x0f);
+        // The transport header may overlap the IP header (IHL below 5): it is looked at after
+        // the IP header's changes, as Click does.
+        let t = d.get_mut(h.th..).unwrap_or_default();
         let mut tcp_state = None;
         if h.first_frag {
+            let ports = |t: &mut [u8; 4]| {
+                t[..2].copy_from_slice(&rev.dport.to_be_bytes());
+                t[2..].copy_from_slice(&rev.sport.to_be_bytes());
+            };
             match how {
-                Apply::Tcp if tlen >= 18 => {
-                    put16(d, th, rev.dport);
-                    put16(d, th + 2, rev.sport);
-                    fix_sum(d, th + 16, reply, flow.l4_delta);
-                    let payload = (ihl + usize::from(d[th + 12] >> 4)) * 4 < ip_len;
-                    tcp_state = Some((d[th + 13], payload));
+                Apply::Tcp => {
+                    if let Some(t) = t.first_chunk_mut::<18>() {
+                        if let Some(four) = t.first_chunk_mut::<4>() {
+                            ports(four);
+                        }
+                        fix_sum(t, 16, reply, flow.l4_delta);
+                        let payload = (ihl + usize::from(t[12] >> 4)) * 4 < ip_len;
+                        tcp_state = Some((t[13], payload));
+                    }
                 }
-                Apply::Tcp => {}
                 Apply::Udp => {
-                    put16(d, th, rev.dport);
-                    put16(d, th + 2, rev.sport);
-                    if h.proto == IP_PROTO_TCP && tlen >= 18 {
-                        fix_sum(d, th + 16, reply, flow.l4_delta);
-                    } else if h.proto == IP_PROTO_UDP && tlen >= 8 && get16(d, th + 6) != 0 {
-                        fix_sum(d, th + 6, reply, flow.l4_delta);
+                    if let Some(four) = t.first_chunk_mut::<4>() {
+                        ports(four);
                     }
+                    fix_l4_sum(t, h.proto, reply, flow.l4_delta);
                 }
-                Apply::Addr => {
-                    if h.proto == IP_PROTO_TCP && tlen >= 18 {
-                        fix_sum(d, th + 16, reply, flow.l4_delta);
-                    } else if h.proto == IP_PROTO_UDP && tlen >= 8 && get16(d, th + 6) != 0 {
-                        fix_sum(d, th + 6, reply, flow.l4_delta);
-                    }
-                }
+                Apply::Addr => fix_l4_sum(t, h.proto, reply, flow.l4_delta),
             }
         }
         match how {
@@ -492,6 +518,22 @@ impl<const KIND: u8> Element for Rewriter<KIND> {
         if let Verdict::Out(o) = self.process(port, &mut packet, now) {
             ctx.output(o, packet);
         }
+    }
+
+    /// A burst reads the clock once; packets for output 0 stay in the burst, which is handed
+    /// on whole.
+    fn push_batch(&mut self, port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        let now = ctx.now().millis();
+        self.last_now = now;
+        retain_batch(batch, |p| match self.process(port, p, now) {
+            Verdict::Out(0) => true,
+            Verdict::Out(o) => {
+                ctx.output(o, p.clone());
+                false
+            }
+            Verdict::Drop => false,
+        });
+        ctx.output_batch(0, batch);
     }
 
     /// Expired flows are reaped every `REAP_INTERVAL` (Click's garbage-collection timer).

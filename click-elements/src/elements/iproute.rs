@@ -188,6 +188,8 @@ pub struct RouteTable {
     lengths: u64,
     /// Slots of the routes with non-prefix masks.
     odd: Vec<usize>,
+    /// The prefix routes flattened into address ranges, for the data path.
+    flat: FlatRoutes,
     order: Order,
     live: usize,
     capacity: usize,
@@ -200,6 +202,43 @@ fn prefix_mask(len: u32) -> u32 {
     u32::MAX.checked_shl(32 - len).unwrap_or(0)
 }
 
+/// A table's prefix routes flattened into disjoint address ranges: the addresses from
+/// `starts[k]` up to the next start all have the route in slot `slots[k]` as their most
+/// specific route. A lookup is one binary search, whatever the number of prefix lengths in
+/// use. Rebuilt, lazily, after a change to the table; 8 bytes a range, at most two ranges a
+/// route and one more.
+#[derive(Debug, Default)]
+struct FlatRoutes {
+    /// First address of each range, ascending; the first is 0.
+    starts: Vec<u32>,
+    /// The slot of the route of each range ([`NO_SLOT`]: none).
+    slots: Vec<u32>,
+    /// True when the table changed since the ranges were built.
+    stale: bool,
+}
+
+/// A range without a route.
+const NO_SLOT: u32 = u32::MAX;
+
+impl FlatRoutes {
+    /// The slot of the route of the range holding `a` (the ranges are built), or
+    /// [`NO_SLOT`].
+    #[inline]
+    fn lookup(&self, a: u32) -> u32 {
+        // The last start at or below `a`, by halving a window that always holds it (the
+        // first start is 0): a fixed number of steps without a branch on the data.
+        let (mut base, mut len) = (0, self.starts.len());
+        while len > 1 {
+            let half = len / 2;
+            if self.starts.get(base + half).is_some_and(|&s| s <= a) {
+                base += half;
+            }
+            len -= half;
+        }
+        self.slots.get(base).copied().unwrap_or(NO_SLOT)
+    }
+}
+
 impl RouteTable {
     /// An empty table holding at most `capacity` routes.
     pub fn new(order: Order, capacity: usize) -> RouteTable {
@@ -210,6 +249,10 @@ impl RouteTable {
             index: core::array::from_fn(|_| Vec::new()),
             lengths: 0,
             odd: Vec::new(),
+            flat: FlatRoutes {
+                stale: true,
+                ..FlatRoutes::default()
+            },
             order,
             live: 0,
             capacity,
@@ -247,21 +290,71 @@ impl RouteTable {
             }
             return best;
         }
+        self.lookup_slot(a).and_then(|i| self.route(i))
+    }
+
+    /// The slot of the most specific prefix route containing `a`, through the index.
+    fn lookup_slot(&self, a: u32) -> Option<usize> {
         let mut lengths = self.lengths;
         while lengths != 0 {
             let len = 63 - lengths.leading_zeros();
             lengths &= !(1 << len);
             let bucket = &self.index[len as usize];
             if let Ok(k) = bucket.binary_search_by_key(&(a & prefix_mask(len)), |e| e.0) {
-                return self.route(bucket[k].1);
+                return Some(bucket[k].1);
             }
         }
         None
     }
 
+    /// The same route as [`RouteTable::lookup`], faster: through the table flattened into
+    /// address ranges (rebuilt first if the table changed), unless routes with non-prefix
+    /// masks force a scan.
+    #[inline]
+    pub fn lookup_flat(&mut self, a: u32) -> Option<&Route> {
+        if !self.odd.is_empty() {
+            return self.lookup(a);
+        }
+        if self.flat.stale {
+            self.flatten();
+        }
+        self.route(self.flat.lookup(a) as usize)
+    }
+
+    /// Rebuilds the address ranges of the prefix routes: a range starts at every prefix's
+    /// first address and after every prefix's last one, so the routes containing an address
+    /// (and the most specific of them) are the same throughout a range; neighbouring ranges
+    /// with the same route are merged.
+    #[cold]
+    fn flatten(&mut self) {
+        let mut bounds: Vec<u32> = Vec::with_capacity(2 * self.live + 1);
+        bounds.push(0);
+        for r in self.slots.iter().flatten().map(|s| &s.route) {
+            bounds.push(r.addr);
+            if let Some(after) = (r.addr | !r.mask).checked_add(1) {
+                bounds.push(after);
+            }
+        }
+        bounds.sort_unstable();
+        bounds.dedup();
+        let mut flat = core::mem::take(&mut self.flat);
+        flat.starts.clear();
+        flat.slots.clear();
+        for b in bounds {
+            let slot = self.lookup_slot(b).map_or(NO_SLOT, |i| i as u32);
+            if flat.slots.last() != Some(&slot) {
+                flat.starts.push(b);
+                flat.slots.push(slot);
+            }
+        }
+        flat.stale = false;
+        self.flat = flat;
+    }
+
     /// Adds `route`; an existing route for the prefix is replaced when `replace` is set, and
     /// returned either way.
     pub fn add(&mut self, route: Route, replace: bool) -> Result<Option<Route>, TableError> {
+        self.flat.stale = true;
         let Some(i) = self.find(route.addr, route.mask) else {
             if self.live >= self.capacity {
                 return Err(TableError::Full);
@@ -341,6 +434,7 @@ impl RouteTable {
 
     /// Removes the route matching `route` (any gateway and output when its port is -1).
     pub fn remove(&mut self, route: &Route) -> Result<Route, TableError> {
+        self.flat.stale = true;
         let i = self
             .find(route.addr, route.mask)
             .ok_or(TableError::NotFound)?;
@@ -525,6 +619,17 @@ enum Command {
 }
 
 impl<K: LookupKind> RouteLookup<K> {
+    /// Says that a packet to `dst` had no route (the first five times in the process).
+    #[cold]
+    #[inline(never)]
+    fn no_route(dst: [u8; 4], env: &mut dyn ActionEnv) {
+        if let Some((who, complaints)) = K::NO_ROUTE {
+            if complaints.fetch_add(1, Ordering::Relaxed) < 5 {
+                env.chatter(format_args!("{who}: no route for {}", fmt_ip(&dst)));
+            }
+        }
+    }
+
     /// Parses one route and checks its output and mask.
     fn checked_route(&self, text: &str, command: Command) -> Result<Route, String> {
         let remove = command == Command::Remove;
@@ -661,9 +766,10 @@ impl<K: LookupKind> SimpleAction for RouteLookup<K> {
         }
     }
 
+    #[inline]
     fn action(&mut self, p: &mut Packet, env: &mut dyn ActionEnv) -> Verdict {
         let dst = p.anno.dst_ip;
-        match self.table.lookup(u32::from_be_bytes(dst)) {
+        match self.table.lookup_flat(u32::from_be_bytes(dst)) {
             Some(r) => {
                 if r.gw != 0 {
                     p.anno.dst_ip = r.gw.to_be_bytes();
@@ -671,11 +777,7 @@ impl<K: LookupKind> SimpleAction for RouteLookup<K> {
                 Verdict::Out(r.port as usize)
             }
             None => {
-                if let Some((who, complaints)) = K::NO_ROUTE {
-                    if complaints.fetch_add(1, Ordering::Relaxed) < 5 {
-                        env.chatter(format_args!("{who}: no route for {}", fmt_ip(&dst)));
-                    }
-                }
+                Self::no_route(dst, env);
                 Verdict::Drop
             }
         }
@@ -1038,15 +1140,28 @@ mod tests {
                         routes.push(r);
                     }
                 }
+                // The flattened ranges follow every change.
+                let a = next() & 0xc0ff_0f0f;
+                let indexed = t.lookup(a).copied();
+                assert_eq!(t.lookup_flat(a).copied(), indexed, "{order:?} {a:#x}");
             }
             assert_eq!(t.live, routes.len());
-            for _ in 0..2000 {
-                let a = next() & 0xc0ff_0f0f | (next() & 0x3f00_f0f0);
+            // Random addresses, and every prefix's edges (where the flattened ranges start).
+            let edges: Vec<u32> = routes
+                .iter()
+                .flat_map(|r| {
+                    let last = r.addr | !r.mask;
+                    [r.addr.wrapping_sub(1), r.addr, last, last.wrapping_add(1)]
+                })
+                .collect();
+            let random = (0..2000).map(|_| next() & 0xc0ff_0f0f | (next() & 0x3f00_f0f0));
+            for a in random.collect::<Vec<_>>().into_iter().chain(edges) {
                 let want = routes
                     .iter()
                     .filter(|r| r.contains(a))
                     .max_by_key(|r| r.mask.leading_ones());
                 assert_eq!(t.lookup(a), want, "{order:?} {a:#x}");
+                assert_eq!(t.lookup_flat(a), want, "flattened, {order:?} {a:#x}");
             }
         }
     }

@@ -71,6 +71,18 @@ pub fn ip_header_offset(p: &Packet) -> Option<usize> {
     (p.len() >= nh.checked_add(IP_LEN)?).then_some(nh)
 }
 
+/// The 20 bytes of `data` at `offset` (a header without options), if they are there.
+#[inline(always)]
+pub fn header20(data: &[u8], offset: usize) -> Option<&[u8; 20]> {
+    data.get(offset..)?.first_chunk()
+}
+
+/// The 20 bytes of `data` at `offset`, writable, if they are there.
+#[inline(always)]
+pub fn header20_mut(data: &mut [u8], offset: usize) -> Option<&mut [u8; 20]> {
+    data.get_mut(offset..)?.first_chunk_mut()
+}
+
 /// The offset and length of the IPv4 header annotated on `p`, when the whole header (at least
 /// 20 bytes, as long as its IHL says) lies within the data.
 pub fn ip_header_span(p: &Packet) -> Option<(usize, usize)> {

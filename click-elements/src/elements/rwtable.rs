@@ -132,6 +132,7 @@ const TCP_FORWARD_DATA: u8 = 4;
 const TCP_BOTH_DATA: u8 = 12;
 
 impl Timeouts {
+    #[inline]
     fn flow_timeout(&self, f: &Flow) -> i64 {
         match f.kind {
             FlowKind::Tcp if f.tflags & TCP_BOTH_DONE == TCP_BOTH_DONE => self.done,
@@ -315,6 +316,7 @@ impl FlowTable {
             .filter_map(|(f, &live)| live.then_some(f))
     }
 
+    #[inline]
     fn slot_of(&self, map: u8, key: &FlowId) -> (usize, Option<u32>) {
         let mask = self.index.len() - 1;
         let mut i = key.hash(map) as usize & mask;
@@ -334,6 +336,7 @@ impl FlowTable {
     }
 
     /// The flow with an entry `key` in `map`, and whether it is the reply entry.
+    #[inline]
     pub fn lookup(&self, map: u8, key: &FlowId) -> Option<(u32, bool)> {
         self.slot_of(map, key).1.map(|e| (e >> 1, e & 1 == 1))
     }
@@ -455,20 +458,27 @@ impl FlowTable {
         }
     }
 
-    /// Gives flow `idx` a new expiry, guaranteed or not.
+    /// Gives flow `idx` a new expiry, guaranteed or not. A later expiry only moves the flow
+    /// down its heap.
     pub fn change_expiry(&mut self, idx: u32, guaranteed: bool, expiry: i64) {
-        let f = self.flows[idx as usize];
-        self.flows[idx as usize].expiry = expiry;
-        if f.guaranteed != guaranteed {
-            self.heap_remove(usize::from(f.guaranteed), f.heap_pos as usize);
+        let f = &mut self.flows[idx as usize];
+        let (was_guaranteed, old_expiry, pos) = (f.guaranteed, f.expiry, f.heap_pos as usize);
+        f.expiry = expiry;
+        if was_guaranteed != guaranteed {
+            self.heap_remove(usize::from(was_guaranteed), pos);
             self.flows[idx as usize].guaranteed = guaranteed;
             self.heap_push(usize::from(guaranteed), idx);
+        } else if expiry > old_expiry {
+            self.sift_down(usize::from(guaranteed), pos);
         } else {
-            self.heap_fix(usize::from(guaranteed), f.heap_pos as usize);
+            self.heap_fix(usize::from(guaranteed), pos);
         }
     }
 
-    /// After a packet: guaranteed for the guarantee if there is one, else for its timeout.
+    /// After a packet: guaranteed for the guarantee if there is one, else for its timeout. An
+    /// unchanged expiry (every packet of a burst after the first: they share one `now`) leaves
+    /// the heaps alone.
+    #[inline]
     pub fn refresh(&mut self, idx: u32, now: i64) {
         let f = &self.flows[idx as usize];
         let t = &self.timeouts[usize::from(f.timeouts)];
@@ -477,7 +487,9 @@ impl FlowTable {
         } else {
             (false, now + t.flow_timeout(f))
         };
-        self.change_expiry(idx, g, e);
+        if (f.guaranteed, f.expiry) != (g, e) {
+            self.change_expiry(idx, g, e);
+        }
     }
 
     /// When a flow stops being kept for sure (end of its guarantee) and becomes best effort.

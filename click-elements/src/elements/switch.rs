@@ -100,13 +100,29 @@ impl Element for RoundRobinSwitch {
     }
 
     fn push(&mut self, _port: usize, packet: Packet, ctx: &mut PushContext<'_>) {
+        let port = self.turn();
+        ctx.output(port, packet);
+    }
+
+    fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
+        for packet in batch.drain(..) {
+            let port = self.turn();
+            ctx.output(port, packet);
+        }
+    }
+}
+
+impl RoundRobinSwitch {
+    /// The output whose turn it is; moves the turn on.
+    #[inline(always)]
+    fn turn(&mut self) -> usize {
         let port = self.next;
         self.next = if port + 1 >= self.noutputs {
             0
         } else {
             port + 1
         };
-        ctx.output(port, packet);
+        port
     }
 }
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::elements::net::ones_sum;
+use crate::elements::net::{be16, bytes4, ones_sum};
 use crate::elements::testing::*;
 use alloc::vec;
 
@@ -58,10 +58,10 @@ fn fields(p: &Packet) -> ([u8; 4], u16, [u8; 4], u16) {
     let d = p.data();
     assert_eq!(in_cksum(&d[..20]), 0, "IP checksum");
     let (src, dst) = (bytes4(d, 12).unwrap(), bytes4(d, 16).unwrap());
-    if d[9] == 6 || (d[9] == 17 && get16(d, 26) != 0) {
+    if d[9] == 6 || (d[9] == 17 && be16(d, 26).unwrap_or(0) != 0) {
         assert_eq!(pseudo_sum(d[9], src, dst, &d[20..]), 0xffff, "L4 checksum");
     }
-    (src, get16(d, 20), dst, get16(d, 22))
+    (src, be16(d, 20).unwrap(), dst, be16(d, 22).unwrap())
 }
 
 use crate::elements::net::in_cksum;
@@ -91,7 +91,7 @@ fn napt_maps_sequentially_and_translates_replies() {
         .route(packet(17, IN, OUT, &udp(5001, 53), false))
         .unwrap();
     assert_eq!(fields(&p), (PUB, 1026, OUT, 53));
-    assert_eq!(get16(p.data(), 26), 0);
+    assert_eq!(be16(p.data(), 26), Some(0));
     // The reply arrives on the `drop` input and is still translated, to output 1.
     rw.push(1, packet(6, OUT, PUB, &tcp(80, 1024, 0x12), true));
     let got = rw.take(1);
