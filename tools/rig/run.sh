@@ -121,10 +121,11 @@ if [ $shell = 1 ]; then
     timeout --foreground "$qemu_timeout" "${qemu[@]}" -chardev stdio,id=s0,signal=off -serial chardev:s0
     rc=$?
 else
+    # Line-buffered, so that the serial log can be followed (tail -f) while the rig runs.
     if [ $verbose = 1 ]; then
-        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | tr -d '\r' | tee "$log"
+        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log"
     else
-        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | tr -d '\r' >"$log"
+        timeout "$qemu_timeout" "${qemu[@]}" -serial stdio </dev/null 2>&1 | stdbuf -oL tr -d '\r' >"$log"
     fi
     rc=${PIPESTATUS[0]}
     # Guest consoles, hook output, Xen's notes about the guests, and the exit lines.
