@@ -44,6 +44,15 @@ xl_config() {
 first_reply() {
     ping -n -q -c 1 -i 0.1 -w "$2" "$1" >/dev/null 2>&1 && now_ms
 }
+# create NAME: `xl create` of /tmp/NAME.cfg. On a loaded machine the vif hotplug script can
+# time out ("unable to add vif devices"); the half-made domain is then destroyed and the
+# create tried once more, saying so. Fails if the second try fails too.
+create() {
+    xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1 && return 0
+    echo "density: $1: xl create failed ($(tail -1 "/tmp/$1.xl")); destroyed and tried again"
+    xl destroy "$1" 2>/dev/null
+    xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1
+}
 # Guest-side figures of guest NAME from its console: entry to banner, vif connect, router load.
 guest_figures() {
     local log=/var/log/xen/console/guest-$1.log
@@ -81,7 +90,7 @@ run_chain() {
     echo "density: chain of $len with $running running: creating"
     t0=$(now_ms)
     for i in $(seq 1 "$len"); do
-        if ! xl create -q "/tmp/c$i.cfg" >"/tmp/c$i.xl" 2>&1; then
+        if ! create "c$i"; then
             echo "density: chain of $len: guest $i: xl create failed: $(tail -1 "/tmp/c$i.xl")"
             failed=1
         fi
@@ -124,7 +133,7 @@ for i in $(seq 1 "$N"); do
     configure "$name" "$(addr "$i")" "$(mac "$i")"
     xl_config "$name" "/tmp/$name.click" "bridge=xenbr0,mac=$(mac "$i")"
     t0=$(now_ms)
-    if ! xl create -q /tmp/$name.cfg >/tmp/$name.xl 2>&1; then
+    if ! create "$name"; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
         failed=1
         break
