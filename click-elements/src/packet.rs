@@ -335,8 +335,8 @@ fn header_position(start: u32, offset: usize) -> u32 {
 /// never exceed 4 GiB) and absent header annotations are a sentinel rather than an `Option`.
 #[derive(Clone, Debug)]
 pub struct Packet {
-    /// The buffer; `None` only while the packet is being dropped.
-    buf: Option<Rc<Buffer>>,
+    /// The buffer.
+    buf: Rc<Buffer>,
     offset: u32,
     len: u32,
     /// Buffer offset of the MAC header, or [`NO_HEADER`].
@@ -363,7 +363,7 @@ impl Packet {
 
     fn from_buffer(buf: Rc<Buffer>, offset: usize, len: usize) -> Packet {
         Packet {
-            buf: Some(buf),
+            buf,
             offset: offset as u32,
             len: len as u32,
             mac_header: NO_HEADER,
@@ -385,13 +385,10 @@ impl Packet {
         &self.bytes()[start..start + self.len as usize]
     }
 
-    /// The whole buffer (empty only while the packet is being dropped).
+    /// The whole buffer.
     #[inline(always)]
     fn bytes(&self) -> &[u8] {
-        match &self.buf {
-            Some(b) => &b.bytes,
-            None => &[],
-        }
+        &self.buf.bytes
     }
 
     /// Length of the packet data in bytes.
@@ -421,7 +418,7 @@ impl Packet {
     /// True when no other packet shares this one's buffer.
     #[inline]
     pub fn is_unique(&self) -> bool {
-        self.buf.as_ref().is_some_and(|b| Rc::strong_count(b) == 1)
+        Rc::strong_count(&self.buf) == 1
     }
 
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
@@ -434,10 +431,10 @@ impl Packet {
     /// Mutable access to the whole buffer; copies it first if it is shared.
     #[inline(always)]
     fn buffer_mut(&mut self) -> &mut [u8] {
-        if self.buf.as_mut().and_then(Rc::get_mut).is_none() {
+        if Rc::get_mut(&mut self.buf).is_none() {
             self.unshare();
         }
-        match self.buf.as_mut().and_then(Rc::get_mut) {
+        match Rc::get_mut(&mut self.buf) {
             Some(b) => &mut b.bytes,
             // Not reached: `unshare` leaves the buffer unique.
             None => &mut [],
@@ -447,12 +444,10 @@ impl Packet {
     /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
     #[inline(never)]
     fn unshare(&mut self) {
-        if let Some(buf) = &self.buf {
-            self.buf = Some(match &buf.pool {
-                Some(pool) => pool.copy_of(&buf.bytes),
-                None => Buffer::unpooled(buf.bytes.clone()),
-            });
-        }
+        self.buf = match &self.buf.pool {
+            Some(pool) => pool.copy_of(&self.buf.bytes),
+            None => Buffer::unpooled(self.buf.bytes.clone()),
+        };
     }
 
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
@@ -519,8 +514,8 @@ impl Packet {
         };
         self.mac_header = shift(self.mac_header);
         self.network_header = shift(self.network_header);
-        let pool = self.buf.as_ref().and_then(|b| b.pool.clone());
-        self.buf = Some(Rc::new(Buffer { bytes, pool }));
+        let pool = self.buf.pool.clone();
+        self.buf = Rc::new(Buffer { bytes, pool });
         self.offset = headroom as u32;
     }
 
@@ -614,18 +609,15 @@ impl Packet {
 }
 
 impl Drop for Packet {
-    /// Returns the buffer to its pool when this was its last packet. The pool reference is
-    /// moved out of the buffer rather than cloned, and nothing stands in for the buffer: no
-    /// reference count changes but the buffer's own.
+    /// Returns the buffer to its pool when this was its last packet: the pool reference is
+    /// moved out of the buffer, and the free list gets a second reference to it that outlives
+    /// this packet's (so the field's own drop only decrements the count).
     #[inline]
     fn drop(&mut self) {
-        let Some(mut buf) = self.buf.take() else {
+        let Some(pool) = Rc::get_mut(&mut self.buf).and_then(|b| b.pool.take()) else {
             return;
         };
-        let Some(pool) = Rc::get_mut(&mut buf).and_then(|b| b.pool.take()) else {
-            return;
-        };
-        pool.give_back(buf);
+        pool.give_back(Rc::clone(&self.buf));
     }
 }
 
@@ -647,9 +639,9 @@ mod tests {
     #[test]
     fn push_uses_headroom_without_reallocating() {
         let mut p = Packet::with_room(8, &[5, 6], 0);
-        let before = p.buf.as_ref().map(Rc::as_ptr);
+        let before = Rc::as_ptr(&p.buf);
         p.push_front(4).copy_from_slice(&[1, 2, 3, 4, 5, 6]);
-        assert_eq!(p.buf.as_ref().map(Rc::as_ptr), before);
+        assert_eq!(Rc::as_ptr(&p.buf), before);
         assert_eq!(p.data(), &[1, 2, 3, 4, 5, 6]);
         assert_eq!(p.headroom(), 4);
     }
