@@ -185,8 +185,9 @@ impl Annotations {
 struct Buffer {
     bytes: Vec<u8>,
     /// The pool the buffer returns to when its last packet is dropped (none: it is freed).
-    /// A buffer waiting in a pool's free list holds none, so there is no reference cycle, and
-    /// a pool lives as long as a buffer of it is in use.
+    /// The reference stays while the buffer waits on the free list, so taking and returning
+    /// a buffer touch no pool reference count; the cycle this makes is broken when the last
+    /// [`PacketPool`] handle is dropped, which empties the free list.
     pool: Option<Rc<PoolShared>>,
 }
 
@@ -210,7 +211,10 @@ pub struct PoolStats {
 #[derive(Debug)]
 struct PoolShared {
     free: RefCell<Vec<Rc<Buffer>>>,
-    max_free: usize,
+    /// Most buffers kept on the free list; zero once the pool is closed.
+    max_free: Cell<usize>,
+    /// Live [`PacketPool`] handles: the pool is closed when the last one goes.
+    handles: Cell<usize>,
     allocated: Cell<u64>,
     reused: Cell<u64>,
 }
@@ -228,7 +232,6 @@ impl PoolShared {
             // Free buffers are never shared.
             if let Some(b) = Rc::get_mut(&mut buf) {
                 self.reused.set(self.reused.get() + 1);
-                b.pool = Some(Rc::clone(self));
                 b.bytes.clear();
                 fill(&mut b.bytes);
                 return buf;
@@ -250,24 +253,52 @@ impl PoolShared {
         self.take(|to| to.extend_from_slice(bytes))
     }
 
-    /// Puts a buffer whose last packet was dropped (and whose pool reference was taken out)
-    /// on the free list, or frees it when the list is full.
+    /// Puts a reference to a buffer whose last packet is being dropped on the free list, or
+    /// drops it when the list is full (or the pool closed).
     #[inline]
     fn give_back(&self, buf: Rc<Buffer>) {
         if let Ok(mut free) = self.free.try_borrow_mut() {
-            if free.len() < self.max_free {
+            if free.len() < self.max_free.get() {
                 free.push(buf);
             }
         }
+    }
+
+    /// Stops recycling and frees the idle buffers (which hold references to the pool).
+    fn close(&self) {
+        self.max_free.set(0);
+        let idle = core::mem::take(&mut *self.free.borrow_mut());
+        drop(idle);
     }
 }
 
 /// A recycling allocator for packet buffers: a buffer whose last packet is dropped goes back
 /// to its pool, so a steady flow of packets needs no heap allocation. Copies made by the lazy
 /// copy come from the pool of the buffer being copied.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PacketPool {
     shared: Rc<PoolShared>,
+}
+
+impl Clone for PacketPool {
+    fn clone(&self) -> Self {
+        self.shared.handles.set(self.shared.handles.get() + 1);
+        PacketPool {
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+impl Drop for PacketPool {
+    /// Closes the pool with its last handle: buffers still in use are freed when their last
+    /// packet goes.
+    fn drop(&mut self) {
+        let handles = self.shared.handles.get() - 1;
+        self.shared.handles.set(handles);
+        if handles == 0 {
+            self.shared.close();
+        }
+    }
 }
 
 impl Default for PacketPool {
@@ -282,7 +313,8 @@ impl PacketPool {
         PacketPool {
             shared: Rc::new(PoolShared {
                 free: RefCell::new(Vec::new()),
-                max_free,
+                max_free: Cell::new(max_free),
+                handles: Cell::new(1),
                 allocated: Cell::new(0),
                 reused: Cell::new(0),
             }),
@@ -609,15 +641,16 @@ impl Packet {
 }
 
 impl Drop for Packet {
-    /// Returns the buffer to its pool when this was its last packet: the pool reference is
-    /// moved out of the buffer, and the free list gets a second reference to it that outlives
-    /// this packet's (so the field's own drop only decrements the count).
+    /// Returns the buffer to its pool when this was its last packet: the free list gets a
+    /// second reference to it that outlives this packet's (so the field's own drop only
+    /// decrements the count).
     #[inline]
     fn drop(&mut self) {
-        let Some(pool) = Rc::get_mut(&mut self.buf).and_then(|b| b.pool.take()) else {
-            return;
-        };
-        pool.give_back(Rc::clone(&self.buf));
+        if Rc::strong_count(&self.buf) == 1 {
+            if let Some(pool) = &self.buf.pool {
+                pool.give_back(Rc::clone(&self.buf));
+            }
+        }
     }
 }
 
@@ -690,6 +723,24 @@ mod tests {
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);
+    }
+
+    #[test]
+    fn pool_closes_with_its_last_handle() {
+        let pool = PacketPool::new(4);
+        let other = pool.clone();
+        let p = pool.packet_from_slice(&[1]);
+        let in_use = pool.packet_from_slice(&[2]);
+        drop(pool);
+        drop(p);
+        assert_eq!(other.stats().free, 1);
+        let shared = Rc::clone(&other.shared);
+        drop(other);
+        // The idle buffer is freed (no cycle is left) and recycling has stopped.
+        assert_eq!(shared.free.borrow().len(), 0);
+        assert_eq!(Rc::strong_count(&shared), 2);
+        drop(in_use);
+        assert_eq!(Rc::strong_count(&shared), 1);
     }
 
     #[test]
