@@ -195,6 +195,14 @@ impl Buffer {
     fn unpooled(bytes: Vec<u8>) -> Rc<Buffer> {
         Rc::new(Buffer { bytes, pool: None })
     }
+
+    /// A buffer of no pool holding a copy of `bytes` (the lazy copy of a packet made without
+    /// a pool): kept out of line so that the pooled copy stays small.
+    #[cold]
+    #[inline(never)]
+    fn unpooled_copy(bytes: &[u8]) -> Rc<Buffer> {
+        Buffer::unpooled(bytes.to_vec())
+    }
 }
 
 /// Counters of a [`PacketPool`].
@@ -237,6 +245,14 @@ impl PoolShared {
                 return buf;
             }
         }
+        self.allocate(fill)
+    }
+
+    /// A new buffer filled by `fill` (the free list is empty): kept out of line so that the
+    /// recycling path stays small.
+    #[cold]
+    #[inline(never)]
+    fn allocate(self: &Rc<Self>, fill: impl FnOnce(&mut Vec<u8>)) -> Rc<Buffer> {
         self.allocated.set(self.allocated.get() + 1);
         let mut bytes = Vec::new();
         fill(&mut bytes);
@@ -478,7 +494,7 @@ impl Packet {
     fn unshare(&mut self) {
         self.buf = match &self.buf.pool {
             Some(pool) => pool.copy_of(&self.buf.bytes),
-            None => Buffer::unpooled(self.buf.bytes.clone()),
+            None => Buffer::unpooled_copy(&self.buf.bytes),
         };
     }
 
