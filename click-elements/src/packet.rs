@@ -185,14 +185,23 @@ impl Annotations {
 struct Buffer {
     bytes: Vec<u8>,
     /// The pool the buffer returns to when its last packet is dropped (none: it is freed).
-    /// A buffer waiting in a pool's free list holds none, so there is no reference cycle, and
-    /// a pool lives as long as a buffer of it is in use.
+    /// The reference stays while the buffer waits on the free list, so taking and returning
+    /// a buffer touch no pool reference count; the cycle this makes is broken when the last
+    /// [`PacketPool`] handle is dropped, which empties the free list.
     pool: Option<Rc<PoolShared>>,
 }
 
 impl Buffer {
     fn unpooled(bytes: Vec<u8>) -> Rc<Buffer> {
         Rc::new(Buffer { bytes, pool: None })
+    }
+
+    /// A buffer of no pool holding a copy of `bytes` (the lazy copy of a packet made without
+    /// a pool): kept out of line so that the pooled copy stays small.
+    #[cold]
+    #[inline(never)]
+    fn unpooled_copy(bytes: &[u8]) -> Rc<Buffer> {
+        Buffer::unpooled(bytes.to_vec())
     }
 }
 
@@ -210,7 +219,10 @@ pub struct PoolStats {
 #[derive(Debug)]
 struct PoolShared {
     free: RefCell<Vec<Rc<Buffer>>>,
-    max_free: usize,
+    /// Most buffers kept on the free list; zero once the pool is closed.
+    max_free: Cell<usize>,
+    /// Live [`PacketPool`] handles: the pool is closed when the last one goes.
+    handles: Cell<usize>,
     allocated: Cell<u64>,
     reused: Cell<u64>,
 }
@@ -228,12 +240,19 @@ impl PoolShared {
             // Free buffers are never shared.
             if let Some(b) = Rc::get_mut(&mut buf) {
                 self.reused.set(self.reused.get() + 1);
-                b.pool = Some(Rc::clone(self));
                 b.bytes.clear();
                 fill(&mut b.bytes);
                 return buf;
             }
         }
+        self.allocate(fill)
+    }
+
+    /// A new buffer filled by `fill` (the free list is empty): kept out of line so that the
+    /// recycling path stays small.
+    #[cold]
+    #[inline(never)]
+    fn allocate(self: &Rc<Self>, fill: impl FnOnce(&mut Vec<u8>)) -> Rc<Buffer> {
         self.allocated.set(self.allocated.get() + 1);
         let mut bytes = Vec::new();
         fill(&mut bytes);
@@ -250,24 +269,52 @@ impl PoolShared {
         self.take(|to| to.extend_from_slice(bytes))
     }
 
-    /// Puts a buffer whose last packet was dropped (and whose pool reference was taken out)
-    /// on the free list, or frees it when the list is full.
+    /// Puts a reference to a buffer whose last packet is being dropped on the free list, or
+    /// drops it when the list is full (or the pool closed).
     #[inline]
     fn give_back(&self, buf: Rc<Buffer>) {
         if let Ok(mut free) = self.free.try_borrow_mut() {
-            if free.len() < self.max_free {
+            if free.len() < self.max_free.get() {
                 free.push(buf);
             }
         }
+    }
+
+    /// Stops recycling and frees the idle buffers (which hold references to the pool).
+    fn close(&self) {
+        self.max_free.set(0);
+        let idle = core::mem::take(&mut *self.free.borrow_mut());
+        drop(idle);
     }
 }
 
 /// A recycling allocator for packet buffers: a buffer whose last packet is dropped goes back
 /// to its pool, so a steady flow of packets needs no heap allocation. Copies made by the lazy
 /// copy come from the pool of the buffer being copied.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct PacketPool {
     shared: Rc<PoolShared>,
+}
+
+impl Clone for PacketPool {
+    fn clone(&self) -> Self {
+        self.shared.handles.set(self.shared.handles.get() + 1);
+        PacketPool {
+            shared: Rc::clone(&self.shared),
+        }
+    }
+}
+
+impl Drop for PacketPool {
+    /// Closes the pool with its last handle: buffers still in use are freed when their last
+    /// packet goes.
+    fn drop(&mut self) {
+        let handles = self.shared.handles.get() - 1;
+        self.shared.handles.set(handles);
+        if handles == 0 {
+            self.shared.close();
+        }
+    }
 }
 
 impl Default for PacketPool {
@@ -282,7 +329,8 @@ impl PacketPool {
         PacketPool {
             shared: Rc::new(PoolShared {
                 free: RefCell::new(Vec::new()),
-                max_free,
+                max_free: Cell::new(max_free),
+                handles: Cell::new(1),
                 allocated: Cell::new(0),
                 reused: Cell::new(0),
             }),
@@ -335,8 +383,8 @@ fn header_position(start: u32, offset: usize) -> u32 {
 /// never exceed 4 GiB) and absent header annotations are a sentinel rather than an `Option`.
 #[derive(Clone, Debug)]
 pub struct Packet {
-    /// The buffer; `None` only while the packet is being dropped.
-    buf: Option<Rc<Buffer>>,
+    /// The buffer.
+    buf: Rc<Buffer>,
     offset: u32,
     len: u32,
     /// Buffer offset of the MAC header, or [`NO_HEADER`].
@@ -363,7 +411,7 @@ impl Packet {
 
     fn from_buffer(buf: Rc<Buffer>, offset: usize, len: usize) -> Packet {
         Packet {
-            buf: Some(buf),
+            buf,
             offset: offset as u32,
             len: len as u32,
             mac_header: NO_HEADER,
@@ -385,13 +433,10 @@ impl Packet {
         &self.bytes()[start..start + self.len as usize]
     }
 
-    /// The whole buffer (empty only while the packet is being dropped).
+    /// The whole buffer.
     #[inline(always)]
     fn bytes(&self) -> &[u8] {
-        match &self.buf {
-            Some(b) => &b.bytes,
-            None => &[],
-        }
+        &self.buf.bytes
     }
 
     /// Length of the packet data in bytes.
@@ -421,7 +466,7 @@ impl Packet {
     /// True when no other packet shares this one's buffer.
     #[inline]
     pub fn is_unique(&self) -> bool {
-        self.buf.as_ref().is_some_and(|b| Rc::strong_count(b) == 1)
+        Rc::strong_count(&self.buf) == 1
     }
 
     /// Mutable access to the packet's bytes; copies the buffer first if it is shared.
@@ -434,10 +479,10 @@ impl Packet {
     /// Mutable access to the whole buffer; copies it first if it is shared.
     #[inline(always)]
     fn buffer_mut(&mut self) -> &mut [u8] {
-        if self.buf.as_mut().and_then(Rc::get_mut).is_none() {
+        if Rc::get_mut(&mut self.buf).is_none() {
             self.unshare();
         }
-        match self.buf.as_mut().and_then(Rc::get_mut) {
+        match Rc::get_mut(&mut self.buf) {
             Some(b) => &mut b.bytes,
             // Not reached: `unshare` leaves the buffer unique.
             None => &mut [],
@@ -447,12 +492,10 @@ impl Packet {
     /// Gives this packet a private copy of its shared buffer (from the buffer's pool if any).
     #[inline(never)]
     fn unshare(&mut self) {
-        if let Some(buf) = &self.buf {
-            self.buf = Some(match &buf.pool {
-                Some(pool) => pool.copy_of(&buf.bytes),
-                None => Buffer::unpooled(buf.bytes.clone()),
-            });
-        }
+        self.buf = match &self.buf.pool {
+            Some(pool) => pool.copy_of(&self.buf.bytes),
+            None => Buffer::unpooled_copy(&self.buf.bytes),
+        };
     }
 
     /// Prepends `n` bytes (uninitialised content is zero or stale) and returns the new data.
@@ -519,8 +562,8 @@ impl Packet {
         };
         self.mac_header = shift(self.mac_header);
         self.network_header = shift(self.network_header);
-        let pool = self.buf.as_ref().and_then(|b| b.pool.clone());
-        self.buf = Some(Rc::new(Buffer { bytes, pool }));
+        let pool = self.buf.pool.clone();
+        self.buf = Rc::new(Buffer { bytes, pool });
         self.offset = headroom as u32;
     }
 
@@ -614,18 +657,16 @@ impl Packet {
 }
 
 impl Drop for Packet {
-    /// Returns the buffer to its pool when this was its last packet. The pool reference is
-    /// moved out of the buffer rather than cloned, and nothing stands in for the buffer: no
-    /// reference count changes but the buffer's own.
+    /// Returns the buffer to its pool when this was its last packet: the free list gets a
+    /// second reference to it that outlives this packet's (so the field's own drop only
+    /// decrements the count).
     #[inline]
     fn drop(&mut self) {
-        let Some(mut buf) = self.buf.take() else {
-            return;
-        };
-        let Some(pool) = Rc::get_mut(&mut buf).and_then(|b| b.pool.take()) else {
-            return;
-        };
-        pool.give_back(buf);
+        if Rc::strong_count(&self.buf) == 1 {
+            if let Some(pool) = &self.buf.pool {
+                pool.give_back(Rc::clone(&self.buf));
+            }
+        }
     }
 }
 
@@ -647,9 +688,9 @@ mod tests {
     #[test]
     fn push_uses_headroom_without_reallocating() {
         let mut p = Packet::with_room(8, &[5, 6], 0);
-        let before = p.buf.as_ref().map(Rc::as_ptr);
+        let before = Rc::as_ptr(&p.buf);
         p.push_front(4).copy_from_slice(&[1, 2, 3, 4, 5, 6]);
-        assert_eq!(p.buf.as_ref().map(Rc::as_ptr), before);
+        assert_eq!(Rc::as_ptr(&p.buf), before);
         assert_eq!(p.data(), &[1, 2, 3, 4, 5, 6]);
         assert_eq!(p.headroom(), 4);
     }
@@ -698,6 +739,24 @@ mod tests {
         let again = pool.packet(0, &[7; 10], 0);
         assert_eq!((again.data(), again.headroom()), (&[7u8; 10][..], 0));
         assert_eq!(pool.stats().allocated, 2);
+    }
+
+    #[test]
+    fn pool_closes_with_its_last_handle() {
+        let pool = PacketPool::new(4);
+        let other = pool.clone();
+        let p = pool.packet_from_slice(&[1]);
+        let in_use = pool.packet_from_slice(&[2]);
+        drop(pool);
+        drop(p);
+        assert_eq!(other.stats().free, 1);
+        let shared = Rc::clone(&other.shared);
+        drop(other);
+        // The idle buffer is freed (no cycle is left) and recycling has stopped.
+        assert_eq!(shared.free.borrow().len(), 0);
+        assert_eq!(Rc::strong_count(&shared), 2);
+        drop(in_use);
+        assert_eq!(Rc::strong_count(&shared), 1);
     }
 
     #[test]
