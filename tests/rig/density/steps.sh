@@ -38,11 +38,19 @@ xl_config() {
         echo 'on_crash = "destroy"'
     } >"/tmp/$name.cfg"
 }
-# first_reply ADDR SECONDS: the time of the first echo reply from ADDR (one ping process
-# sending every 0.1 s: starting a process per try takes longer than that under TCG); fails
-# after SECONDS.
+# first_reply ADDR SECONDS: the time of the first echo reply from ADDR; fails after SECONDS.
+# A ping process sends every 0.1 s (starting a process per try takes longer than that under
+# TCG); it gives up at the first error, such as an ARP request nobody answered yet, and is
+# then started again.
 first_reply() {
-    ping -n -q -c 1 -i 0.1 -w "$2" "$1" >/dev/null 2>&1 && now_ms
+    local end=$((EPOCHSECONDS + $2))
+    while [ "$EPOCHSECONDS" -lt "$end" ]; do
+        if ping -n -q -c 1 -i 0.1 -w $((end - EPOCHSECONDS)) "$1" >/dev/null 2>&1; then
+            now_ms
+            return 0
+        fi
+    done
+    return 1
 }
 # create NAME: `xl create` of /tmp/NAME.cfg. On a loaded machine the vif hotplug script can
 # time out ("unable to add vif devices"); the half-made domain is then destroyed and the
@@ -95,7 +103,7 @@ run_chain() {
             failed=1
         fi
     done
-    if reply=$(first_reply 10.2.0.2 60); then
+    if reply=$(first_reply 10.2.0.2 120); then
         # Every forwarder passed the requests one way and the replies the other.
         for i in $(seq 1 $((len - 1))); do
             right=$(clickctl read "c$i" right.count 2>/dev/null)
@@ -140,9 +148,11 @@ for i in $(seq 1 "$N"); do
     fi
     t1=$(now_ms)
     if ! reply=$(first_reply "$(addr "$i")" 60); then
-        echo "density: guest $i: no reply"
+        echo "density: guest $i: no reply in 60 s; vif backend state $(xenstore-read \
+            "/local/domain/0/backend/vif/$(xl domid "$name")/0/state" 2>/dev/null); console:" \
+            "$(tail -n 4 "/var/log/xen/console/guest-$name.log" 2>/dev/null | tr '\n' ' ')"
         failed=1
-        break
+        continue
     fi
     # Already running: the first guest and the i - 1 started before this one.
     echo "density: guest $i running_before=$i create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name")"
