@@ -52,7 +52,7 @@ impl Limits {
     pub fn for_heap(heap_bytes: usize) -> Limits {
         let kib = heap_bytes / 1024;
         Limits {
-            // An 8 MiB guest (about 7 MiB of heap) takes configurations up to ~900 KB.
+            // An 8 MiB guest (about 7 MiB of heap) takes configurations up to ~890 KB.
             config_bytes: (heap_bytes / 8).max(16 << 10),
             expanded_bytes: (heap_bytes / 32).max(4 << 10),
             // A flattened element with its slot, ports and scratch batches is ~1 KiB.
