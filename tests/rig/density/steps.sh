@@ -52,14 +52,15 @@ first_reply() {
     done
     return 1
 }
-# create NAME: `xl create` of /tmp/NAME.cfg. On a loaded machine the vif hotplug script can
-# time out ("unable to add vif devices"); the half-made domain is then destroyed and the
-# create tried once more, saying so. Fails if the second try fails too.
+# create NAME: `xl create` of /tmp/NAME.cfg. Under TCG the vif hotplug script can time out
+# ("unable to add vif devices"); the half-made domain is then destroyed and the create tried
+# once more, saying so. Fails if the second try fails too. xl is given a time limit: after
+# such a failure it has been seen to hang.
 create() {
-    xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1 && return 0
-    echo "density: $1: xl create failed ($(tail -1 "/tmp/$1.xl")); destroyed and tried again"
-    xl destroy "$1" 2>/dev/null
-    xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1
+    timeout 120 xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1 && return 0
+    echo "density: $1: xl create failed ($(grep -m1 -i error "/tmp/$1.xl")); destroyed and tried again"
+    timeout 60 xl destroy "$1" 2>/dev/null
+    timeout 120 xl create -q "/tmp/$1.cfg" >"/tmp/$1.xl" 2>&1
 }
 # Guest-side figures of guest NAME from its console: entry to banner, vif connect, router load.
 guest_figures() {
