@@ -44,7 +44,11 @@ rig_begin
 } >"$work/steps.sh"
 hook_with_configs "$work/steps.sh" ping-responder=configs/ping-responder.click \
     forwarder=tests/rig/density/forwarder.click
-rig_run "density tests" --dom0-bin "$clickctl" --timeout $((120 + 12 * guests)) \
+# dom0 keeps an xl process per running guest (it watches the domain): 256 MiB holds about 50
+# guests; beyond that xl aborts or loses its XenStore connection, so dom0 gets 4 MiB more per
+# guest.
+dom0_mib=$((n > 50 ? 256 + 4 * (n - 50) : 256))
+rig_run "density tests" --dom0-bin "$clickctl" --dom0-mem "$dom0_mib" --timeout $((120 + 12 * guests)) \
     --qemu-timeout $((240 + 12 * guests)) \
     --kernel "$image" --post-hook "$work/hook.sh" tests/rig/density/density.cfg
 

@@ -9,6 +9,7 @@
 #   --verbose          also echo the serial log while it runs
 #   --shell            interactive dom0 shell after the guests (exit it to power off)
 #   --dom0-bin FILE    put executable FILE on dom0's PATH (in /rig/bin); repeatable
+#   --dom0-mem MIB     dom0's memory (256; --libvirt makes it at least 512)
 #   --libvirt          add libvirtd and virsh to dom0 (build.sh --libvirt builds them; the
 #                      hooks start libvirtd); dom0 gets 512 MiB instead of 256 to hold them,
 #                      and the CPU Intel's vendor string (libvirt's libxl driver refuses to
@@ -80,9 +81,11 @@ while [ $# -gt 0 ]; do
         [ -f "$2" ] || { echo "run.sh: no file $2 for --dom0-bin" >&2; exit 2; }
         mkdir -p "$work/overlay/rig/bin" && install -m 0755 "$2" "$work/overlay/rig/bin/"
         shift 2 ;;
+    --dom0-mem) dom0_mib=$2; shift 2 ;;
     --libvirt)
         [ -f "$out/libvirt.cpio.gz" ] || { echo "run.sh: missing $out/libvirt.cpio.gz: run tools/rig/build.sh --libvirt" >&2; exit 2; }
-        layers+=("$out/libvirt.cpio.gz") dom0_mib=512 cpu=max,vendor=GenuineIntel
+        layers+=("$out/libvirt.cpio.gz") cpu=max,vendor=GenuineIntel
+        [ "$dom0_mib" -ge 512 ] || dom0_mib=512
         shift ;;
     --kernel) kernel=$2; shift 2 ;;
     --extra) extra=$2; shift 2 ;;
