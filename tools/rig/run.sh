@@ -81,7 +81,10 @@ while [ $# -gt 0 ]; do
         [ -f "$2" ] || { echo "run.sh: no file $2 for --dom0-bin" >&2; exit 2; }
         mkdir -p "$work/overlay/rig/bin" && install -m 0755 "$2" "$work/overlay/rig/bin/"
         shift 2 ;;
-    --dom0-mem) dom0_mib=$2; shift 2 ;;
+    --dom0-mem)
+        [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "run.sh: --dom0-mem wants MiB, got '${2:-}'" >&2; exit 2; }
+        dom0_mib=$2
+        shift 2 ;;
     --libvirt)
         [ -f "$out/libvirt.cpio.gz" ] || { echo "run.sh: missing $out/libvirt.cpio.gz: run tools/rig/build.sh --libvirt" >&2; exit 2; }
         layers+=("$out/libvirt.cpio.gz") cpu=max,vendor=GenuineIntel
