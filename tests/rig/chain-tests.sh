@@ -14,7 +14,7 @@ image=$(kernel/build-image.sh)
 tools/rig/build.sh
 clickctl=$(tools/rig/build-clickctl.sh)
 rig_begin
-hook_with_configs tests/rig/chain/steps.sh firewall=configs/vlan-firewall.click \
+dom0_hook "$work/hook.sh" tests/rig/chain/steps.sh firewall=configs/vlan-firewall.click \
     responder=configs/chain-ping-responder.click
 rig_run "chain tests" --dom0-bin "$clickctl" --timeout 300 --qemu-timeout 420 \
     --kernel "$image" --post-hook "$work/hook.sh" tests/rig/chain/firewall.cfg

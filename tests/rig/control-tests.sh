@@ -21,7 +21,7 @@ tools/rig/build.sh
 clickctl=$(tools/rig/build-clickctl.sh)
 rig_begin
 dir=tests/rig/control
-hook_with_configs $dir/steps.sh ping-counted=$dir/ping-counted.click \
+dom0_hook "$work/hook.sh" $dir/steps.sh ping-counted=$dir/ping-counted.click \
     drop-icmp=$dir/drop-icmp.click broken=$dir/broken.click
 rig_run "control tests" --dom0-bin "$clickctl" --timeout 600 --qemu-timeout 720 \
     --kernel "$image" --post-hook "$work/hook.sh" $dir/control.cfg

@@ -42,7 +42,7 @@ rig_begin
     echo "N=$n CHAINS='$chains' CLICKCTL_N=$clickctl_n"
     cat tests/rig/density/steps.sh
 } >"$work/steps.sh"
-hook_with_configs "$work/steps.sh" ping-responder=configs/ping-responder.click \
+dom0_hook "$work/hook.sh" "$work/steps.sh" ping-responder=configs/ping-responder.click \
     forwarder=tests/rig/density/forwarder.click
 # dom0 keeps an xl process per running guest (it watches the domain): 256 MiB holds about 50
 # guests; beyond that xl aborts or loses its XenStore connection, so dom0 gets 4 MiB more per

@@ -25,20 +25,21 @@ rig_run() {
     fi
 }
 
-# hook_with_configs STEPS NAME=FILE...: a dom0 hook in $work/hook.sh that writes each FILE to
-# /tmp/NAME.click and then runs STEPS.
-hook_with_configs() {
-    local steps=$1 pair
-    shift
+# dom0_hook OUT STEPS [NAME=FILE...]: a dom0 hook in OUT: the helpers of
+# tests/rig/dom0-lib.sh, each FILE written to /tmp/NAME.click, then STEPS.
+dom0_hook() {
+    local out=$1 steps=$2 pair
+    shift 2
     {
         echo '#!/bin/bash'
+        cat tests/rig/dom0-lib.sh
         for pair in "$@"; do
             echo "cat >/tmp/${pair%%=*}.click <<'CONFIG_EOF'"
             cat "${pair#*=}"
             echo "CONFIG_EOF"
         done
         cat "$steps"
-    } >"$work/hook.sh"
+    } >"$out"
 }
 
 # pass WHAT / fail WHAT: one check's verdict.

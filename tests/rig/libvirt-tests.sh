@@ -13,7 +13,7 @@ image=$(kernel/build-image.sh)
 tools/rig/build.sh --libvirt
 clickctl=$(tools/rig/build-clickctl.sh)
 rig_begin
-hook_with_configs tests/rig/libvirt/steps.sh ping-responder=configs/ping-responder.click \
+dom0_hook "$work/hook.sh" tests/rig/libvirt/steps.sh ping-responder=configs/ping-responder.click \
     ping-counted=tests/rig/control/ping-counted.click
 rig_run "libvirt tests" --libvirt --dom0-bin "$clickctl" --timeout 300 --qemu-timeout 420 \
     --kernel "$image" --post-hook "$work/hook.sh" tests/rig/libvirt/libvirt.cfg

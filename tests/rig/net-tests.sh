@@ -17,9 +17,11 @@ embedded=$(kernel/build-image.sh --config configs/ping-responder.click)
 image=$(kernel/build-image.sh)
 tools/rig/build.sh
 rig_begin
+dom0_hook "$work/traffic.sh" tests/rig/net-traffic.sh
+dom0_hook "$work/embedded.sh" tests/rig/embedded-ping.sh
 rig_run "net tests" --timeout 600 --qemu-timeout 780 --kernel "$image" \
-    --post-hook tests/rig/net-traffic.sh tests/rig/net.cfg \
-    --kernel "$embedded" --post-hook tests/rig/embedded-ping.sh tests/rig/embedded.cfg
+    --post-hook "$work/traffic.sh" tests/rig/net.cfg \
+    --kernel "$embedded" --post-hook "$work/embedded.sh" tests/rig/embedded.cfg
 
 echo "---- net test checks"
 expect '^post-hook: Unicast reply from 10\.0\.0\.2 \[00:16:3[eE]:00:00:02\]' 'arping gets the guest MAC'

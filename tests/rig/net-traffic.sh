@@ -1,17 +1,13 @@
-#!/bin/bash
-# dom0 post-hook of the network test: waits for the guest's netfront to connect, then arping,
-# 100 pings each of sizes 56, 0 and 1472, a warm-up flood, the measured flood of $FLOOD
-# requests, and finally `xl shutdown`. Pauses of 2.5 s between phases let the guest close
-# and report its traffic bursts (it reports after 1 s without packets).
+# dom0 part of the network test (net-tests.sh makes it a post-hook with dom0_hook): waits
+# for the guest's netfront to connect, then arping, 100 pings each of sizes 56, 0 and 1472, a
+# warm-up flood, the measured flood of $FLOOD requests, and finally `xl shutdown`. Pauses of
+# 2.5 s between phases let the guest close and report its traffic bursts (it reports after 1 s
+# without packets).
 FLOOD=100000
 WARMUP=10000
 domid=$1
 ip=10.0.0.2
-for _ in $(seq 200); do
-    [ "$(xenstore-read "/local/domain/0/backend/vif/$domid/0/state" 2>/dev/null)" = 4 ] && break
-    sleep 0.1
-done
-echo "backend state $(xenstore-read "/local/domain/0/backend/vif/$domid/0/state" 2>&1)"
+wait_vif "$domid"
 sleep 0.5
 echo "phase arping"
 arping -c 3 -w 10 -I xenbr0 "$ip" 2>&1

@@ -28,7 +28,7 @@ image=$(kernel/build-image.sh)
 tools/rig/build.sh
 rig_begin
 dir=tests/rig/traffic
-hook_with_configs $dir/steps.sh wire=configs/wire.click firewall=$dir/firewall.click \
+dom0_hook "$work/hook.sh" $dir/steps.sh wire=configs/wire.click firewall=$dir/firewall.click \
     nat=$dir/nat.click missing-vif=$dir/missing-vif.click
 rig_run "traffic tests" --timeout 900 --qemu-timeout 1020 --kernel "$image" \
     --post-hook "$work/hook.sh" $dir/wire.cfg

@@ -2,9 +2,6 @@
 # configurations as /tmp/firewall.click and /tmp/responder.click). $1 is guest A's domid.
 # Prints "result: NAME: ok" or "result: NAME: FAIL why" per check.
 fw=$1
-result() { # NAME OK? DETAIL
-    if [ "$2" = 0 ]; then echo "result: $1: ok${3:+ ($3)}"; else echo "result: $1: FAIL ${3:-}"; fi
-}
 received() { # PING ARGS...: prints the number of replies
     ping "$@" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }

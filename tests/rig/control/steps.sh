@@ -5,17 +5,6 @@ domid=$1
 ip=10.0.0.2
 home=/local/domain/$domid/data/clickos
 
-result() { # NAME OK? DETAIL
-    if [ "$2" = 0 ]; then echo "result: $1: ok${3:+ ($3)}"; else echo "result: $1: FAIL ${3:-}"; fi
-}
-value_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
-wait_for() { # TENTHS COMMAND...: polls COMMAND every 0.1 s
-    local n=$1
-    shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-exists() { xenstore-read "$1" >/dev/null 2>&1; }
 received() { # COUNT: pings sent, prints the number answered
     ping -c "$1" -i 0.2 -W 2 "$ip" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
 }

@@ -86,13 +86,7 @@ run_chain() {
     local len=$1 running=$2 i br t0 reply counts="" parts=0 right left
     for i in $(seq 0 $((len - 1))); do
         br=chbr$i
-        if ! ip link show "$br" >/dev/null 2>&1; then
-            # A fixed address of its own: a bridge otherwise takes its first port's, and every
-            # vif's is fe:ff:ff:ff:ff:ff, so the next bridge would keep dom0's replies for
-            # itself instead of passing them on to the guest.
-            brctl addbr $br && brctl stp $br off && brctl setfd $br 0 \
-                && ip link set $br address "02:00:00:00:02:$(printf %02x "$i")" && ip link set $br up
-        fi
+        bridge "$br" "02:00:00:00:02:$(printf %02x "$i")"
     done
     ip addr replace 10.2.0.1/24 dev chbr0
     ip neigh flush dev chbr0
@@ -139,10 +133,7 @@ chains_due() {
     return 0
 }
 
-for _ in $(seq 200); do
-    [ "$(xenstore-read "/local/domain/0/backend/vif/$first/0/state" 2>/dev/null)" = 4 ] && break
-    sleep 0.1
-done
+wait_vif "$first"
 chains_due 0
 for i in $(seq 1 "$N"); do
     name=d$i

@@ -9,11 +9,8 @@
 first=$1
 kernel=/rig/guests/01/kernel
 virsh() { timeout 60 virsh -c xen:///system "$@"; }
-result() { echo "result: $1: $2"; }
-for _ in $(seq 200); do
-    [ "$(xenstore-read "/local/domain/0/backend/vif/$first/0/state" 2>/dev/null)" = 4 ] && break
-    sleep 0.1
-done
+report() { echo "result: $1: $2"; } # NAME "ok (...)" or "FAILED ..."
+wait_vif "$first"
 # ping_count ADDR N: how many of N echo requests to ADDR are answered.
 ping_count() {
     ping -c "$2" -i 0.2 -W 2 "$1" 2>/dev/null | sed -n 's/.* \([0-9]*\) received.*/\1/p'
@@ -22,12 +19,12 @@ ping_count() {
 libvirtd >/tmp/libvirtd.log 2>&1 &
 for _ in $(seq 150); do virsh version >/dev/null 2>&1 && break; sleep 0.2; done
 if ! virsh version >/tmp/virsh-version 2>&1; then
-    result "libvirtd runs with its libxl driver" "FAILED: $(tail -3 /tmp/virsh-version | tr '\n' ' ')"
+    report "libvirtd runs with its libxl driver" "FAILED: $(tail -3 /tmp/virsh-version | tr '\n' ' ')"
     grep -E 'error|warning' /tmp/libvirtd.log | tail -20
     xl shutdown "$first"
     exit 0
 fi
-result "libvirtd runs with its libxl driver" "ok ($(grep -i 'hypervisor' /tmp/virsh-version | tr -s ' ' | tr '\n' ' '))"
+report "libvirtd runs with its libxl driver" "ok ($(grep -i 'hypervisor' /tmp/virsh-version | tr -s ' ' | tr '\n' ' '))"
 
 # ---- lv-boot: configuration in the domain XML's <initrd>
 sed 's/^define($SIP [^,]*, $SMAC [^)]*);/define($SIP 10.0.0.3, $SMAC 00:16:3e:00:00:03);/' \
@@ -39,13 +36,13 @@ if virsh create /tmp/lv-boot.xml >/tmp/lv-boot.out 2>&1; then
     for _ in $(seq 100); do ping -c 1 -W 0.2 10.0.0.3 >/dev/null 2>&1 && { got=1; break; }; done
     answered=$(ping_count 10.0.0.3 5)
     if [ "$got" = 1 ] && [ "${answered:-0}" = 5 ]; then
-        result "virsh create with the configuration as initrd answers ping" "ok ($answered/5)"
+        report "virsh create with the configuration as initrd answers ping" "ok ($answered/5)"
     else
-        result "virsh create with the configuration as initrd answers ping" "FAILED (${answered:-0}/5)"
+        report "virsh create with the configuration as initrd answers ping" "FAILED (${answered:-0}/5)"
     fi
     virsh destroy lv-boot >/dev/null 2>&1
 else
-    result "virsh create with the configuration as initrd answers ping" "FAILED: $(tail -2 /tmp/lv-boot.out | tr '\n' ' ')"
+    report "virsh create with the configuration as initrd answers ping" "FAILED: $(tail -2 /tmp/lv-boot.out | tr '\n' ' ')"
 fi
 
 # ---- lv-ctl: configured by clickctl, stopped by virsh shutdown
@@ -55,17 +52,17 @@ clickctl libvirt-xml lv-ctl "$kernel" --vif xenbr0,00:16:3e:00:00:04 --memory 4 
 timeout 600 virsh -c xen:///system event --loop --event lifecycle >/tmp/lv-events 2>&1 &
 events=$!
 if ! virsh create /tmp/lv-ctl.xml >/tmp/lv-ctl.out 2>&1; then
-    result "virsh create, clickctl install and read" "FAILED: $(tail -2 /tmp/lv-ctl.out | tr '\n' ' ')"
+    report "virsh create, clickctl install and read" "FAILED: $(tail -2 /tmp/lv-ctl.out | tr '\n' ' ')"
 elif ! clickctl install lv-ctl /tmp/lv-ctl.click >/tmp/lv-install.out 2>&1; then
-    result "virsh create, clickctl install and read" "FAILED: install: $(tail -2 /tmp/lv-install.out | tr '\n' ' ')"
+    report "virsh create, clickctl install and read" "FAILED: install: $(tail -2 /tmp/lv-install.out | tr '\n' ' ')"
 else
     answered=$(ping_count 10.0.0.4 6)
     count=$(clickctl read lv-ctl pings.count 2>&1)
     # ARP may cost the first request; the counter must count exactly what was answered.
     if [ "${answered:-0}" -ge 5 ] && [ "$count" = "$answered" ]; then
-        result "virsh create, clickctl install and read" "ok ($answered/6 answered, pings.count $count)"
+        report "virsh create, clickctl install and read" "ok ($answered/6 answered, pings.count $count)"
     else
-        result "virsh create, clickctl install and read" "FAILED (${answered:-0}/6 answered, pings.count '$count')"
+        report "virsh create, clickctl install and read" "FAILED (${answered:-0}/6 answered, pings.count '$count')"
     fi
     state=$(virsh domstate lv-ctl 2>&1)
     virsh shutdown lv-ctl >/tmp/lv-shutdown.out 2>&1
@@ -73,9 +70,9 @@ else
     stopped=$(grep "lv-ctl.*Stopped" /tmp/lv-events | head -1)
     if [ "$state" = running ] && [[ $stopped == *"Stopped Shutdown"* ]] \
         && ! virsh list --name | grep -qx lv-ctl; then
-        result "virsh shutdown stops it (reason poweroff)" "ok (${stopped#event })"
+        report "virsh shutdown stops it (reason poweroff)" "ok (${stopped#event })"
     else
-        result "virsh shutdown stops it (reason poweroff)" "FAILED (state '$state', event '${stopped:-none}': $(tr '\n' ' ' </tmp/lv-shutdown.out))"
+        report "virsh shutdown stops it (reason poweroff)" "FAILED (state '$state', event '${stopped:-none}': $(tr '\n' ' ' </tmp/lv-shutdown.out))"
     fi
 fi
 kill "$events" 2>/dev/null

@@ -19,24 +19,8 @@ DATAGRAMS=100
 # them in traffic-tests.sh). The NAT has checks of its own (phase nat).
 CASES="wire firewall"
 
-result() { # NAME OK? DETAIL
-    if [ "$2" = 0 ]; then echo "result: $1: ok${3:+ ($3)}"; else echo "result: $1: FAIL ${3:-}"; fi
-}
-wait_for() { # TENTHS COMMAND...: polls COMMAND every 0.1 s
-    local n=$1
-    shift
-    for _ in $(seq "$n"); do "$@" && return 0; sleep 0.1; done
-    return 1
-}
-value_is() { [ "$(xenstore-read "$1" 2>/dev/null)" = "$2" ]; }
-exists() { xenstore-read "$1" >/dev/null 2>&1; }
 addr() { # SIDE: the host's address
     case $1 in a) echo 10.1.0.1 ;; b) echo 10.1.0.2 ;; esac
-}
-bridge() { # NAME MAC: a dom0 bridge with a fixed address (not the lowest of its ports')
-    ip link show "$1" >/dev/null 2>&1 || { brctl addbr "$1" && brctl stp "$1" off && brctl setfd "$1" 0; }
-    ip link set "$1" address "$2"
-    ip link set "$1" up
 }
 attach() { # SIDE BRIDGE: moves the host's veth end in dom0 onto BRIDGE
     ip link set "v$1-h" nomaster 2>/dev/null
@@ -162,10 +146,8 @@ bridge xenbr1 02:00:0a:01:00:01
 bridge xenbr2 02:00:0a:01:00:02
 attach a xenbr1
 attach b xenbr2
-for vif in 0 1; do
-    wait_for 200 value_is "/local/domain/0/backend/vif/$domid/$vif/state" 4 ||
-        echo "vif $vif: backend state $(xenstore-read "/local/domain/0/backend/vif/$domid/$vif/state" 2>&1)"
-done
+wait_vif "$domid" 0
+wait_vif "$domid" 1
 wait_for 100 exists "$home" || echo "guest never wrote $home"
 brctl show
 
