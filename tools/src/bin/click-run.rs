@@ -6,9 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use click_elements::lang::FileLibraries;
-use click_elements::{
-    build_router_monitored, check_config_size, flatten_monitored, Limits, Registry, Router,
-};
+use click_elements::{check_config_size, flatten_monitored, Limits, Registry, Router};
 use clickos_tools::heap::{BuildBudget, CountingAlloc};
 use clickos_tools::HostPlatform;
 
@@ -192,21 +190,24 @@ fn run(o: Options) -> Result<bool, String> {
     let budget = o.memory_limit.unwrap_or_else(|| {
         address_space_limit().map_or(DEFAULT_BUILD_BUDGET, |l| (l / 4).min(DEFAULT_BUILD_BUDGET))
     });
+    let mut monitor = BuildBudget::new(&HEAP, budget);
+    let built = flatten_monitored(
+        &source,
+        &file,
+        &o.defines,
+        &registry,
+        &limits,
+        &mut monitor,
+        &mut FileLibraries::new(limits.config_bytes),
+    )
+    .and_then(|flat| Router::build(&flat, &registry, &limits, &mut monitor));
+    let router = match built {
+        Ok(router) => router,
+        // Click says this only when it was asked to run the router, not to print it.
+        Err(e) if o.output.is_some() => return Err(e.to_string()),
+        Err(e) => return Err(format!("{e}\nRouter could not be initialized!")),
+    };
     if let Some(out) = &o.output {
-        // Check and print even when the router would fail to initialize (missing files...).
-        let mut monitor = BuildBudget::new(&HEAP, budget);
-        let flat = flatten_monitored(
-            &source,
-            &file,
-            &o.defines,
-            &registry,
-            &limits,
-            &mut monitor,
-            &mut FileLibraries::new(limits.config_bytes),
-        )
-        .map_err(|e| e.to_string())?;
-        let router =
-            Router::build(&flat, &registry, &limits, &mut monitor).map_err(|e| e.to_string())?;
         let text = router.flat_text();
         if out == "-" {
             print!("{text}");
@@ -217,17 +218,6 @@ fn run(o: Options) -> Result<bool, String> {
             return Ok(print_handlers(&router, &o.handlers));
         }
     }
-    let mut monitor = BuildBudget::new(&HEAP, budget);
-    let router = build_router_monitored(
-        &source,
-        &file,
-        &o.defines,
-        &registry,
-        &limits,
-        &mut monitor,
-        &mut FileLibraries::new(limits.config_bytes),
-    )
-    .map_err(|e| format!("{e}\nRouter could not be initialized!"))?;
     let mut platform = HostPlatform;
     if !o.quit {
         let start = Instant::now();
