@@ -10,6 +10,7 @@
 #   --shell            interactive dom0 shell after the guests (exit it to power off)
 #   --dom0-bin FILE    put executable FILE on dom0's PATH (in /rig/bin); repeatable
 #   --dom0-mem MIB     dom0's memory (256; --libvirt makes it at least 512)
+#   --xen-args "ARGS"  appended to Xen's command line (default $RIG_XEN_ARGS)
 #   --cpus N           CPUs of the emulated machine, Xen's physical CPUs (default $RIG_CPUS
 #                      or 2)
 #   --libvirt          add libvirtd and virsh to dom0 (build.sh --libvirt builds them; the
@@ -34,7 +35,7 @@ out=$here/out
 usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0 layers=() dom0_mib=256 cpu=max
-cpus=${RIG_CPUS:-2}
+cpus=${RIG_CPUS:-2} more_xen_args=${RIG_XEN_ARGS:-}
 kernel="" extra="" ramdisk="" hook="" posthook="" n=0
 work=$(mktemp -d /tmp/clickos-rig.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -88,6 +89,7 @@ while [ $# -gt 0 ]; do
         [[ ${2:-} =~ ^[0-9]+$ ]] || { echo "run.sh: --dom0-mem wants MiB, got '${2:-}'" >&2; exit 2; }
         dom0_mib=$2
         shift 2 ;;
+    --xen-args) more_xen_args=$2; shift 2 ;;
     --cpus) cpus=${2:-}; shift 2 ;;
     --libvirt)
         [ -f "$out/libvirt.cpio.gz" ] || { echo "run.sh: missing $out/libvirt.cpio.gz: run tools/rig/build.sh --libvirt" >&2; exit 2; }
@@ -118,7 +120,7 @@ mkdir -p "$work/overlay/rig"
 (cd "$work/overlay" && find . -mindepth 1 | cpio --quiet -o -H newc | gzip -1) >"$work/overlay.cpio.gz"
 cat "$out/initrd.img" "${layers[@]}" "$work/overlay.cpio.gz" >"$work/initrd.img"
 
-xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 loglvl=all guest_loglvl=all"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 loglvl=all guest_loglvl=all $more_xen_args"
 dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell"
 # Multiboot modules are "file args,file args"; commas inside args are doubled.
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp "$cpus" -m 2048
