@@ -19,6 +19,7 @@ pub mod limits;
 pub mod packet;
 pub mod registry;
 pub mod router;
+pub mod sort;
 
 pub use error::{Diagnostic, Diagnostics, Location};
 pub use limits::{BuildMonitor, Limits, Unmonitored};

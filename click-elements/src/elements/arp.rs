@@ -12,6 +12,7 @@ use crate::elements::net::{
     ARPOP_REQUEST, ARP_LEN, ETHERTYPE_ARP, ETHERTYPE_IP, ETHER_LEN,
 };
 use crate::packet::{Packet, PacketPool, Timestamp};
+use crate::sort;
 
 /// One ARPResponder table entry: addresses `dst/mask` are at `eth`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +61,8 @@ fn normalize(entries: &mut Vec<Entry>) {
         }
     }
     out.reverse();
-    out.sort_by_key(|e| core::cmp::Reverse(e.mask.count_ones()));
+    // Longest mask first.
+    sort::by_key(&mut out, |e| u128::from(u32::BITS - e.mask.count_ones()));
     *entries = out;
 }
 

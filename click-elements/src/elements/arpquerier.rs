@@ -16,6 +16,7 @@ use crate::elements::net::{
     ARPOP_REQUEST, ARP_LEN, ETHERTYPE_ARP, ETHERTYPE_IP, ETHER_LEN,
 };
 use crate::packet::{Packet, PacketPool, Timestamp};
+use crate::sort;
 
 /// What the table knows about one IP address.
 #[derive(Debug)]
@@ -206,7 +207,7 @@ impl ARPQuerier {
         let target = (self.capacity - self.capacity / self.slim_factor).max(1);
         let mut order: Vec<([u8; 4], i64)> =
             self.table.iter().map(|(ip, e)| (*ip, e.live_at)).collect();
-        order.sort_by_key(|&(_, t)| t);
+        sort::by_key(&mut order, |&(_, t)| u128::from(t.abs_diff(i64::MIN)));
         for (ip, _) in order {
             let Some(e) = self.table.get_mut(&ip) else {
                 continue;
@@ -449,7 +450,9 @@ impl Element for ARPQuerier {
         Some(match name {
             "table" => {
                 let mut entries: Vec<(&[u8; 4], &ArpEntry)> = self.table.iter().collect();
-                entries.sort_by_key(|(_, e)| e.live_at);
+                sort::by_key(&mut entries, |(_, e)| {
+                    u128::from(e.live_at.abs_diff(i64::MIN))
+                });
                 let mut s = String::new();
                 for (ip, e) in entries {
                     let age = (self.last_now - e.live_at).max(0) as u64;

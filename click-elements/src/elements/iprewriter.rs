@@ -386,60 +386,68 @@ impl<const KIND: u8> Rewriter<KIND> {
             p.anno.dst_ip = rev.saddr;
         }
     }
+}
 
-    /// Click's table text of `map`: both entries of each flow, the relevant output starred.
-    fn table_text(&self, map: u8) -> String {
-        let mut s = String::new();
-        for f in self.table.iter().filter(|f| f.map == map) {
-            let secs = (self.table.shown_expiry(f) + 500 - self.last_now) / 1000;
-            for dir in [0usize, 1] {
-                let (this, other) = (f.keys[dir], f.keys[1 - dir]);
-                if KIND == KIND_ADDR {
-                    s.push_str(&format!(
-                        "{} => {}",
-                        fmt_ip(&this.saddr),
-                        fmt_ip(&other.daddr)
-                    ));
-                } else {
-                    s.push_str(&format!(
-                        "{} => {}",
-                        this.unparse(),
-                        other.reverse().unparse()
-                    ));
-                }
-                let (a, b) = if dir == 0 { ("*", "") } else { ("", "*") };
+/// Click's table text of `map`: both entries of each flow, the relevant output starred;
+/// `addresses_only` for IPAddrRewriter. A function of the table rather than a method of
+/// `Rewriter<KIND>`: one copy serves every rewriter class.
+fn table_text(table: &FlowTable, last_now: i64, map: u8, addresses_only: bool) -> String {
+    let mut s = String::new();
+    for f in table.iter().filter(|f| f.map == map) {
+        let secs = (table.shown_expiry(f) + 500 - last_now) / 1000;
+        for dir in [0usize, 1] {
+            let (this, other) = (f.keys[dir], f.keys[1 - dir]);
+            if addresses_only {
                 s.push_str(&format!(
-                    " [{a}{} {b}{}] i{} exp{secs}\n",
-                    f.outputs[0], f.outputs[1], f.input
+                    "{} => {}",
+                    fmt_ip(&this.saddr),
+                    fmt_ip(&other.daddr)
+                ));
+            } else {
+                s.push_str(&format!(
+                    "{} => {}",
+                    this.unparse(),
+                    other.reverse().unparse()
                 ));
             }
+            let (a, b) = if dir == 0 { ("*", "") } else { ("", "*") };
+            s.push_str(&format!(
+                " [{a}{} {b}{}] i{} exp{secs}\n",
+                f.outputs[0], f.outputs[1], f.input
+            ));
         }
-        s
     }
+    s
+}
 
-    /// The handlers every rewriter has (Click's IPRewriterBase).
-    fn base_handler(&self, name: &str) -> Option<String> {
-        let inputs = &self.table.inputs;
-        Some(match name {
-            "table_size" | "nmappings" => {
-                format!("{}", inputs.iter().map(|s| s.count).sum::<u32>())
-            }
-            "mapping_failures" => format!("{}", inputs.iter().map(|s| s.failures).sum::<u32>()),
-            "size" => format!("{}", self.table.size()),
-            "capacity" => format!("{}", self.table.capacity()),
-            "drops" => format!("{}", self.drops),
-            "patterns" => self
-                .specs
-                .iter()
-                .zip(inputs)
-                .map(|(spec, st)| unparse_spec(spec, &self.patterns, st))
-                .collect(),
-            _ => {
-                let i: usize = name.strip_prefix("pattern")?.parse().ok()?;
-                unparse_spec(self.specs.get(i)?, &self.patterns, inputs.get(i)?)
-            }
-        })
-    }
+/// The handlers every rewriter has (Click's IPRewriterBase), one copy for every rewriter
+/// class.
+fn base_handler(
+    table: &FlowTable,
+    specs: &[InputSpec],
+    patterns: &[Pattern],
+    drops: u64,
+    name: &str,
+) -> Option<String> {
+    let inputs = &table.inputs;
+    Some(match name {
+        "table_size" | "nmappings" => {
+            format!("{}", inputs.iter().map(|s| s.count).sum::<u32>())
+        }
+        "mapping_failures" => format!("{}", inputs.iter().map(|s| s.failures).sum::<u32>()),
+        "size" => format!("{}", table.size()),
+        "capacity" => format!("{}", table.capacity()),
+        "drops" => format!("{drops}"),
+        "patterns" => specs
+            .iter()
+            .zip(inputs)
+            .map(|(spec, st)| unparse_spec(spec, patterns, st))
+            .collect(),
+        _ => {
+            let i: usize = name.strip_prefix("pattern")?.parse().ok()?;
+            unparse_spec(specs.get(i)?, patterns, inputs.get(i)?)
+        }
+    })
 }
 
 impl<const KIND: u8> Element for Rewriter<KIND> {
@@ -582,12 +590,13 @@ impl<const KIND: u8> Element for Rewriter<KIND> {
     }
 
     fn read_handler(&self, name: &str) -> Option<String> {
+        let text = |map| table_text(&self.table, self.last_now, map, KIND == KIND_ADDR);
         match (KIND, name) {
-            (KIND_IP, "tcp_table" | "tcp_mappings") => Some(self.table_text(0)),
-            (KIND_IP, "udp_table" | "udp_mappings") => Some(self.table_text(1)),
+            (KIND_IP, "tcp_table" | "tcp_mappings") => Some(text(0)),
+            (KIND_IP, "udp_table" | "udp_mappings") => Some(text(1)),
             (KIND_IP, "table" | "mappings") => None,
-            (_, "table" | "mappings") => Some(self.table_text(0)),
-            _ => self.base_handler(name),
+            (_, "table" | "mappings") => Some(text(0)),
+            _ => base_handler(&self.table, &self.specs, &self.patterns, self.drops, name),
         }
     }
 

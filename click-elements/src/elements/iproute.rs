@@ -23,6 +23,7 @@ use crate::class::{ElementClass, Ports, ProcessingSpec};
 use crate::element::ConfigureContext;
 use crate::elements::net::fmt_ip;
 use crate::packet::Packet;
+use crate::sort;
 
 /// One route: packets to `addr/mask` leave on `port`, to gateway `gw` (0: none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -335,7 +336,7 @@ impl RouteTable {
                 bounds.push(after);
             }
         }
-        bounds.sort_unstable();
+        sort::by_key(&mut bounds, |&b| u128::from(b));
         bounds.dedup();
         let mut flat = core::mem::take(&mut self.flat);
         flat.starts.clear();
@@ -467,11 +468,9 @@ impl RouteTable {
     pub fn dump(&self) -> String {
         let mut slots: Vec<&Slot> = self.slots.iter().flatten().collect();
         if self.order == Order::Hashed {
-            slots.sort_by_key(|s| {
-                (
-                    prefix_hash(s.route.addr, s.route.mask.leading_ones()),
-                    u64::MAX - s.age,
-                )
+            sort::by_key(&mut slots, |s| {
+                let hash = prefix_hash(s.route.addr, s.route.mask.leading_ones());
+                (u128::from(hash) << 64) | u128::from(u64::MAX - s.age)
             });
         }
         let mut out = String::new();

@@ -4,6 +4,7 @@
 
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::args::{parse_i64, parse_uint_max};
 use crate::packet::{Packet, Timestamp};
@@ -439,26 +440,108 @@ pub fn fmt_timestamp(t: &Timestamp) -> String {
 
 /// Formats a number as C's `%.12g` (Click's `String(double)`): 12 significant digits, trailing
 /// zeros dropped, exponent form below 1e-4 and from 1e12.
+///
+/// The digits come from the number's exact decimal expansion, rounded half to even as C and
+/// `core::fmt` round; computing them here keeps `core`'s float formatting (some 17 KiB of
+/// code and tables) out of the guest image.
 pub fn fmt_g12(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
-        return format!("{x}");
+    if x.is_nan() {
+        return String::from("NaN");
     }
-    let sci = format!("{x:.11e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let trim = |s: &str| -> String {
-        if s.contains('.') {
-            String::from(s.trim_end_matches('0').trim_end_matches('.'))
-        } else {
-            String::from(s)
-        }
-    };
-    if !(-4..12).contains(&exp) {
-        let sign = if exp < 0 { '-' } else { '+' };
-        format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+    let sign = if x.is_sign_negative() { "-" } else { "" };
+    if x.is_infinite() {
+        return format!("{sign}inf");
+    }
+    if x == 0.0 {
+        return format!("{sign}0");
+    }
+    let (digits, exp) = round_to_12_digits(x.abs());
+    let text = if !(-4..12).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let rest = rest.trim_end_matches('0');
+        let point = if rest.is_empty() { "" } else { "." };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        format!("{first}{point}{rest}e{exp_sign}{:02}", exp.unsigned_abs())
+    } else if exp < 0 {
+        let zeros = "0000".get(..exp.unsigned_abs() as usize - 1).unwrap_or("");
+        format!("0.{zeros}{}", digits.trim_end_matches('0'))
     } else {
-        trim(&format!("{x:.*}", (11 - exp) as usize))
+        let (int, frac) = digits.split_at(exp as usize + 1);
+        let frac = frac.trim_end_matches('0');
+        let point = if frac.is_empty() { "" } else { "." };
+        format!("{int}{point}{frac}")
+    };
+    format!("{sign}{text}")
+}
+
+/// The 12 significant decimal digits of finite `x` > 0, rounded half to even, and the
+/// decimal exponent of the first: `x` ≈ `d.ddddddddddd` × 10^exp.
+fn round_to_12_digits(x: f64) -> (String, i32) {
+    let bits = x.to_bits();
+    let biased = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    // x = mantissa × 2^exp2 exactly.
+    let (mantissa, exp2) = if biased == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased - 1075)
+    };
+    // The exact value as a decimal integer times 10^-point: mantissa × 2^exp2, or
+    // mantissa × 5^-exp2 × 10^exp2 when exp2 is negative. Limbs of 9 decimal digits, least
+    // significant first.
+    let mut limbs = Vec::from([
+        (mantissa % 1_000_000_000) as u32,
+        (mantissa / 1_000_000_000 % 1_000_000_000) as u32,
+        (mantissa / 1_000_000_000_000_000_000) as u32,
+    ]);
+    let (factor, times) = if exp2 >= 0 { (2, exp2) } else { (5, -exp2) };
+    for _ in 0..times {
+        let mut carry = 0;
+        for limb in limbs.iter_mut() {
+            let v = u64::from(*limb) * factor + carry;
+            *limb = (v % 1_000_000_000) as u32;
+            carry = v / 1_000_000_000;
+        }
+        if carry > 0 {
+            limbs.push(carry as u32);
+        }
     }
+    while limbs.len() > 1 && limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    let mut all = format!("{}", limbs.last().copied().unwrap_or(0));
+    for limb in limbs.iter().rev().skip(1) {
+        all += &format!("{limb:09}");
+    }
+    let point = if exp2 < 0 { -exp2 } else { 0 };
+    let mut exp = all.len() as i32 - 1 - point;
+    let (head, tail) = all.split_at(all.len().min(12));
+    let mut digits: Vec<u8> = head.bytes().collect();
+    digits.resize(12, b'0');
+    let tail = tail.as_bytes();
+    let round_up = match tail.first() {
+        Some(&d) if d > b'5' => true,
+        Some(&b'5') => tail[1..].iter().any(|&d| d != b'0') || digits[11] % 2 == 1,
+        _ => false,
+    };
+    if round_up {
+        let mut i = 12;
+        while i > 0 {
+            i -= 1;
+            if digits[i] == b'9' {
+                digits[i] = b'0';
+            } else {
+                digits[i] += 1;
+                break;
+            }
+        }
+        if digits[0] == b'0' {
+            // 999999999999.5 and the like: up to the next power of ten.
+            digits[0] = b'1';
+            exp += 1;
+        }
+    }
+    (String::from_utf8(digits).unwrap_or_default(), exp)
 }
 
 /// Parses a 16-bit value such as an ethertype (decimal, `0x` hex or octal).
@@ -613,5 +696,86 @@ mod tests {
             assert_eq!(fmt_g12(x), want, "{x}");
         }
         assert!(parse_u16("65536").is_err());
+    }
+
+    /// The former `fmt_g12`, on `core::fmt`'s float formatting: what the digits must match.
+    fn fmt_g12_by_core_fmt(x: f64) -> String {
+        if x == 0.0 || !x.is_finite() {
+            return format!("{x}");
+        }
+        let sci = format!("{x:.11e}");
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let trim = |s: &str| -> String {
+            if s.contains('.') {
+                String::from(s.trim_end_matches('0').trim_end_matches('.'))
+            } else {
+                String::from(s)
+            }
+        };
+        if !(-4..12).contains(&exp) {
+            let sign = if exp < 0 { '-' } else { '+' };
+            format!("{}e{sign}{:02}", trim(mantissa), exp.abs())
+        } else {
+            trim(&format!("{x:.*}", (11 - exp) as usize))
+        }
+    }
+
+    #[test]
+    fn fmt_g12_matches_core_fmt() {
+        let check = |x: f64| assert_eq!(fmt_g12(x), fmt_g12_by_core_fmt(x), "{x:e}");
+        for x in [
+            -0.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            f64::MIN_POSITIVE,
+            f64::MAX,
+            f64::from_bits(1),
+            0.5,
+            2.5,
+            0.125,
+            0.375,
+            1234567890125.0,
+            1234567890135.0,
+            123456789012.5,
+            123456789013.5,
+            999999999999.5,
+            99999.99999995,
+            0.0001,
+            0.00009999999999995,
+            1e12,
+            -1234.5678,
+        ] {
+            check(x);
+        }
+        // Bit patterns of every exponent, and rates as AverageCounter computes them.
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..5_000 {
+            check(f64::from_bits(next()));
+        }
+        for _ in 0..50_000 {
+            let r = next();
+            let count = f64::from(r as u32 >> (r >> 59));
+            let jiffies = f64::from(((r >> 32) as u32 >> (r >> 54 & 31)).max(1));
+            check(count * 100.0 / jiffies);
+        }
+        // Halfway cases, rounded to even.
+        for k in 0..2_000 {
+            check(100_000_000_000.5 + f64::from(k));
+            check(1e12 + f64::from(k * 10 + 5));
+        }
+        for p in -300..300 {
+            let x = 10f64.powi(p);
+            for k in -3..=3 {
+                check(f64::from_bits(x.to_bits().wrapping_add_signed(k)));
+            }
+        }
     }
 }

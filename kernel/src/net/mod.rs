@@ -10,6 +10,7 @@
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use click_elements::sort;
 
 #[cfg(target_os = "none")]
 pub mod guest;
@@ -51,7 +52,7 @@ impl VifSet {
                 _ => other.push(entry.as_str()),
             }
         }
-        ids.sort_unstable();
+        sort::by_key(&mut ids, |&id| id as u128);
         ids.dedup();
         (ids, other)
     }
@@ -75,7 +76,7 @@ impl VifSet {
             return Err(format!("vif {n} (device/vif/{n}) failed to connect"));
         }
         let mut have: Vec<usize> = self.connected.clone();
-        have.sort_unstable();
+        sort::by_key(&mut have, |&id| id as u128);
         let have = match have.as_slice() {
             [] => String::from("no connected vif"),
             ids => {
