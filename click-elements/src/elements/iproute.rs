@@ -203,39 +203,54 @@ fn prefix_mask(len: u32) -> u32 {
 }
 
 /// A table's prefix routes flattened into disjoint address ranges: the addresses from
-/// `starts[k]` up to the next start all have the route in slot `slots[k]` as their most
-/// specific route. A lookup is one binary search, whatever the number of prefix lengths in
-/// use. Rebuilt, lazily, after a change to the table; 8 bytes a range, at most two ranges a
-/// route and one more.
+/// `starts[k]` up to the next start all have `routes[k]` as their most specific route. A lookup
+/// is one binary search, whatever the number of prefix lengths in use, and the route found is
+/// read from the range itself. Rebuilt, lazily, after a change to the table; 24 bytes a range,
+/// at most two ranges a route and one more, up to twice that once padded.
 #[derive(Debug, Default)]
 struct FlatRoutes {
-    /// First address of each range, ascending; the first is 0.
+    /// First address of each range, ascending; the first is 0. The last range is repeated up
+    /// to a power of two, so that the search halves its window exactly.
     starts: Vec<u32>,
-    /// The slot of the route of each range ([`NO_SLOT`]: none).
-    slots: Vec<u32>,
+    /// The route of each range (`None`: no route).
+    routes: Vec<Option<Route>>,
     /// True when the table changed since the ranges were built.
     stale: bool,
 }
 
-/// A range without a route.
-const NO_SLOT: u32 = u32::MAX;
-
 impl FlatRoutes {
-    /// The slot of the route of the range holding `a` (the ranges are built), or
-    /// [`NO_SLOT`].
+    /// The route of the range holding `a` (the ranges are built).
     #[inline]
-    fn lookup(&self, a: u32) -> u32 {
-        // The last start at or below `a`, by halving a window that always holds it (the
-        // first start is 0): a fixed number of steps without a branch on the data.
-        let (mut base, mut len) = (0, self.starts.len());
-        while len > 1 {
-            let half = len / 2;
-            if self.starts.get(base + half).is_some_and(|&s| s <= a) {
-                base += half;
+    fn lookup(&self, a: u32) -> Option<&Route> {
+        // The last start at or below `a`: the window [base, base + 2 * half) always holds it
+        // (the first start is 0), and every step halves it without a branch on the data.
+        let mut base = 0;
+        let mut half = self.starts.len() / 2;
+        while half > 0 {
+            let probe = base + half;
+            if self.starts.get(probe).is_some_and(|&s| s <= a) {
+                base = probe;
             }
-            len -= half;
+            half /= 2;
         }
-        self.slots.get(base).copied().unwrap_or(NO_SLOT)
+        self.routes.get(base)?.as_ref()
+    }
+
+    /// Appends the range starting at `start` with `route`, unless it goes on the previous one.
+    fn push(&mut self, start: u32, route: Option<Route>) {
+        if self.routes.last() != Some(&route) {
+            self.starts.push(start);
+            self.routes.push(route);
+        }
+    }
+
+    /// Repeats the last range up to a power of two of ranges.
+    fn pad(&mut self) {
+        let n = self.starts.len().next_power_of_two();
+        if let (Some(&start), Some(&route)) = (self.starts.last(), self.routes.last()) {
+            self.starts.resize(n, start);
+            self.routes.resize(n, route);
+        }
     }
 }
 
@@ -318,7 +333,7 @@ impl RouteTable {
         if self.flat.stale {
             self.flatten();
         }
-        self.route(self.flat.lookup(a) as usize)
+        self.flat.lookup(a)
     }
 
     /// Rebuilds the address ranges of the prefix routes: a range starts at every prefix's
@@ -339,14 +354,11 @@ impl RouteTable {
         bounds.dedup();
         let mut flat = core::mem::take(&mut self.flat);
         flat.starts.clear();
-        flat.slots.clear();
+        flat.routes.clear();
         for b in bounds {
-            let slot = self.lookup_slot(b).map_or(NO_SLOT, |i| i as u32);
-            if flat.slots.last() != Some(&slot) {
-                flat.starts.push(b);
-                flat.slots.push(slot);
-            }
+            flat.push(b, self.lookup_slot(b).and_then(|i| self.route(i)).copied());
         }
+        flat.pad();
         flat.stale = false;
         self.flat = flat;
     }
