@@ -214,6 +214,9 @@ struct FlatRoutes {
     starts: Vec<u32>,
     /// The route of each range (`None`: no route).
     routes: Vec<Option<Route>>,
+    /// The address looked up last and its range, as Click's LinearIPLookup remembers its last
+    /// lookup: the packets of a flow, which come in bursts, are searched for once.
+    last: (u32, usize),
     /// True when the table changed since the ranges were built.
     stale: bool,
 }
@@ -221,9 +224,22 @@ struct FlatRoutes {
 impl FlatRoutes {
     /// The route of the range holding `a` (the ranges are built).
     #[inline]
-    fn lookup(&self, a: u32) -> Option<&Route> {
-        // The last start at or below `a`: the window [base, base + 2 * half) always holds it
-        // (the first start is 0), and every step halves it without a branch on the data.
+    fn lookup(&mut self, a: u32) -> Option<&Route> {
+        let k = if a == self.last.0 {
+            self.last.1
+        } else {
+            let k = self.search(a);
+            self.last = (a, k);
+            k
+        };
+        self.routes.get(k)?.as_ref()
+    }
+
+    /// The range holding `a`: the last start at or below it. The window [base, base + 2 *
+    /// half) always holds it (the first start is 0), and every step halves it without a
+    /// branch on the data.
+    #[inline]
+    fn search(&self, a: u32) -> usize {
         let mut base = 0;
         let mut half = self.starts.len() / 2;
         while half > 0 {
@@ -233,7 +249,7 @@ impl FlatRoutes {
             }
             half /= 2;
         }
-        self.routes.get(base)?.as_ref()
+        base
     }
 
     /// Appends the range starting at `start` with `route`, unless it goes on the previous one.
@@ -359,6 +375,8 @@ impl RouteTable {
             flat.push(b, self.lookup_slot(b).and_then(|i| self.route(i)).copied());
         }
         flat.pad();
+        // Address 0 lies in the first range.
+        flat.last = (0, 0);
         flat.stale = false;
         self.flat = flat;
     }
@@ -1126,6 +1144,7 @@ mod tests {
         for order in [Order::FirstFree, Order::LastFreed, Order::Hashed] {
             let mut t = RouteTable::new(order, 1000);
             let mut routes = Vec::new();
+            let mut last = 0;
             for round in 0..600 {
                 // Few distinct top bits, so that prefixes nest.
                 let len = next() % 33;
@@ -1152,10 +1171,14 @@ mod tests {
                         routes.push(r);
                     }
                 }
-                // The flattened ranges follow every change.
+                // The flattened ranges, and the memo of the last address looked up (the
+                // previous round's, looked up again after the change), follow every change.
                 let a = next() & 0xc0ff_0f0f;
-                let indexed = t.lookup(a).copied();
-                assert_eq!(t.lookup_flat(a).copied(), indexed, "{order:?} {a:#x}");
+                for a in [last, a, a] {
+                    let indexed = t.lookup(a).copied();
+                    assert_eq!(t.lookup_flat(a).copied(), indexed, "{order:?} {a:#x}");
+                }
+                last = a;
             }
             assert_eq!(t.live, routes.len());
             // Random addresses, and every prefix's edges (where the flattened ranges start).
