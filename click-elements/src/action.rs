@@ -132,28 +132,16 @@ impl<T: SimpleAction> Element for T {
 
     /// The packets going where the burst's first packet to go out goes (usually all of them,
     /// whatever the output: a routing table's) stay in the burst, which is handed on whole.
+    /// While every packet follows the first one, none moves and nothing else is counted.
     #[inline]
     fn push_batch(&mut self, _port: usize, batch: &mut Batch, ctx: &mut PushContext<'_>) {
-        // The output the burst stays on: fixed by the first packet that goes out.
         let mut main = 0;
-        let mut kept = 0;
         for i in 0..batch.len() {
             match self.action(&mut batch[i], ctx) {
-                Verdict::Out(port) if port == main || kept == 0 => {
-                    main = port;
-                    if kept != i {
-                        batch.swap(kept, i);
-                    }
-                    kept += 1;
-                }
-                // A handle to the same buffer goes out; the one left behind is dropped with
-                // the burst's rejects before anything downstream runs, so no write pays a
-                // copy for it.
-                Verdict::Out(port) => ctx.output(port, batch[i].clone()),
-                Verdict::Drop => {}
+                Verdict::Out(port) if port == main || i == 0 => main = port,
+                verdict => return sort_burst(self, batch, ctx, (main, i), verdict),
             }
         }
-        batch.truncate(kept);
         ctx.output_batch(main, batch);
     }
 
@@ -188,6 +176,43 @@ impl<T: SimpleAction> Element for T {
     fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
         SimpleAction::write_handler(self, name, value)
     }
+}
+
+/// The rest of [`SimpleAction`]'s batched push once packet `i` (given `verdict`) did not follow
+/// packets `0..i` out on `main`: the packets going out on the burst's output (fixed by the first
+/// packet that goes out) are moved up in order and stay in the burst, the others are sent to
+/// their outputs in order, the rest dropped.
+fn sort_burst<T: SimpleAction>(
+    element: &mut T,
+    batch: &mut Batch,
+    ctx: &mut PushContext<'_>,
+    (mut main, i): (usize, usize),
+    mut verdict: Verdict,
+) {
+    let mut kept = i;
+    let mut j = i;
+    loop {
+        match verdict {
+            Verdict::Out(port) if port == main || kept == 0 => {
+                main = port;
+                if kept != j {
+                    batch.swap(kept, j);
+                }
+                kept += 1;
+            }
+            // A handle to the same buffer goes out; the one left behind is dropped with the
+            // burst's rejects before anything downstream runs, so no write pays a copy for it.
+            Verdict::Out(port) => ctx.output(port, batch[j].clone()),
+            Verdict::Drop => {}
+        }
+        j += 1;
+        let Some(packet) = batch.get_mut(j) else {
+            break;
+        };
+        verdict = element.action(packet, ctx);
+    }
+    batch.truncate(kept);
+    ctx.output_batch(main, batch);
 }
 
 #[cfg(test)]

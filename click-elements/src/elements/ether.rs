@@ -114,6 +114,7 @@ impl SimpleAction for EtherEncap {
         Ok(())
     }
 
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
         self.header.write(p.push_front(ETHER_LEN));
         p.set_mac_header(0);
@@ -235,6 +236,7 @@ impl SimpleAction for Strip {
         Ok(())
     }
 
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, env: &mut dyn ActionEnv) -> Verdict {
         pull_front_or_complain(p, self.nbytes, env);
         Verdict::Out(0)

@@ -71,6 +71,7 @@ impl SimpleAction for GetIPAddress {
         Ok(())
     }
 
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
         let at = match self.source {
             Source::Offset(n) => Some(n),

@@ -270,7 +270,7 @@ impl<const KIND: u8> Rewriter<KIND> {
     }
 
     /// Decides what becomes of a packet arriving on `port` at `now` (ms), rewriting it.
-    #[inline]
+    #[inline(always)]
     fn process(&mut self, port: usize, p: &mut Packet, now: i64) -> Verdict {
         let Some(h) = IpHeader::of(p) else {
             self.drops += 1;

@@ -204,39 +204,70 @@ fn prefix_mask(len: u32) -> u32 {
 }
 
 /// A table's prefix routes flattened into disjoint address ranges: the addresses from
-/// `starts[k]` up to the next start all have the route in slot `slots[k]` as their most
-/// specific route. A lookup is one binary search, whatever the number of prefix lengths in
-/// use. Rebuilt, lazily, after a change to the table; 8 bytes a range, at most two ranges a
-/// route and one more.
+/// `starts[k]` up to the next start all have `routes[k]` as their most specific route. A lookup
+/// is one binary search, whatever the number of prefix lengths in use, and the route found is
+/// read from the range itself. Rebuilt, lazily, after a change to the table; 24 bytes a range,
+/// at most two ranges a route and one more, up to twice that once padded.
 #[derive(Debug, Default)]
 struct FlatRoutes {
-    /// First address of each range, ascending; the first is 0.
+    /// First address of each range, ascending; the first is 0. The last range is repeated up
+    /// to a power of two, so that the search halves its window exactly.
     starts: Vec<u32>,
-    /// The slot of the route of each range ([`NO_SLOT`]: none).
-    slots: Vec<u32>,
+    /// The route of each range (`None`: no route).
+    routes: Vec<Option<Route>>,
+    /// The address looked up last and its range, as Click's LinearIPLookup remembers its last
+    /// lookup: the packets of a flow, which come in bursts, are searched for once.
+    last: (u32, usize),
     /// True when the table changed since the ranges were built.
     stale: bool,
 }
 
-/// A range without a route.
-const NO_SLOT: u32 = u32::MAX;
-
 impl FlatRoutes {
-    /// The slot of the route of the range holding `a` (the ranges are built), or
-    /// [`NO_SLOT`].
+    /// The route of the range holding `a` (the ranges are built).
     #[inline]
-    fn lookup(&self, a: u32) -> u32 {
-        // The last start at or below `a`, by halving a window that always holds it (the
-        // first start is 0): a fixed number of steps without a branch on the data.
-        let (mut base, mut len) = (0, self.starts.len());
-        while len > 1 {
-            let half = len / 2;
-            if self.starts.get(base + half).is_some_and(|&s| s <= a) {
-                base += half;
+    fn lookup(&mut self, a: u32) -> Option<&Route> {
+        let k = if a == self.last.0 {
+            self.last.1
+        } else {
+            let k = self.search(a);
+            self.last = (a, k);
+            k
+        };
+        self.routes.get(k)?.as_ref()
+    }
+
+    /// The range holding `a`: the last start at or below it. The window [base, base + 2 *
+    /// half) always holds it (the first start is 0), and every step halves it without a
+    /// branch on the data.
+    #[inline]
+    fn search(&self, a: u32) -> usize {
+        let mut base = 0;
+        let mut half = self.starts.len() / 2;
+        while half > 0 {
+            let probe = base + half;
+            if self.starts.get(probe).is_some_and(|&s| s <= a) {
+                base = probe;
             }
-            len -= half;
+            half /= 2;
         }
-        self.slots.get(base).copied().unwrap_or(NO_SLOT)
+        base
+    }
+
+    /// Appends the range starting at `start` with `route`, unless it goes on the previous one.
+    fn push(&mut self, start: u32, route: Option<Route>) {
+        if self.routes.last() != Some(&route) {
+            self.starts.push(start);
+            self.routes.push(route);
+        }
+    }
+
+    /// Repeats the last range up to a power of two of ranges.
+    fn pad(&mut self) {
+        let n = self.starts.len().next_power_of_two();
+        if let (Some(&start), Some(&route)) = (self.starts.last(), self.routes.last()) {
+            self.starts.resize(n, start);
+            self.routes.resize(n, route);
+        }
     }
 }
 
@@ -319,7 +350,7 @@ impl RouteTable {
         if self.flat.stale {
             self.flatten();
         }
-        self.route(self.flat.lookup(a) as usize)
+        self.flat.lookup(a)
     }
 
     /// Rebuilds the address ranges of the prefix routes: a range starts at every prefix's
@@ -340,14 +371,13 @@ impl RouteTable {
         bounds.dedup();
         let mut flat = core::mem::take(&mut self.flat);
         flat.starts.clear();
-        flat.slots.clear();
+        flat.routes.clear();
         for b in bounds {
-            let slot = self.lookup_slot(b).map_or(NO_SLOT, |i| i as u32);
-            if flat.slots.last() != Some(&slot) {
-                flat.starts.push(b);
-                flat.slots.push(slot);
-            }
+            flat.push(b, self.lookup_slot(b).and_then(|i| self.route(i)).copied());
         }
+        flat.pad();
+        // Address 0 lies in the first range.
+        flat.last = (0, 0);
         flat.stale = false;
         self.flat = flat;
     }
@@ -1113,6 +1143,7 @@ mod tests {
         for order in [Order::FirstFree, Order::LastFreed, Order::Hashed] {
             let mut t = RouteTable::new(order, 1000);
             let mut routes = Vec::new();
+            let mut last = 0;
             for round in 0..600 {
                 // Few distinct top bits, so that prefixes nest.
                 let len = next() % 33;
@@ -1139,10 +1170,14 @@ mod tests {
                         routes.push(r);
                     }
                 }
-                // The flattened ranges follow every change.
+                // The flattened ranges, and the memo of the last address looked up (the
+                // previous round's, looked up again after the change), follow every change.
                 let a = next() & 0xc0ff_0f0f;
-                let indexed = t.lookup(a).copied();
-                assert_eq!(t.lookup_flat(a).copied(), indexed, "{order:?} {a:#x}");
+                for a in [last, a, a] {
+                    let indexed = t.lookup(a).copied();
+                    assert_eq!(t.lookup_flat(a).copied(), indexed, "{order:?} {a:#x}");
+                }
+                last = a;
             }
             assert_eq!(t.live, routes.len());
             // Random addresses, and every prefix's edges (where the flattened ranges start).

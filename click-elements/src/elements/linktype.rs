@@ -127,6 +127,7 @@ impl ElementClass for DropBroadcasts {
 }
 
 impl SimpleAction for DropBroadcasts {
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, env: &mut dyn ActionEnv) -> Verdict {
         if !matches!(
             p.anno.packet_type,

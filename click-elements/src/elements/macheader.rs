@@ -48,6 +48,7 @@ impl SimpleAction for EtherRewrite {
         Ok(())
     }
 
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
         match p.mac_header_mut().and_then(|h| h.first_chunk_mut::<12>()) {
             Some(h) => {
@@ -115,6 +116,7 @@ impl SimpleAction for MarkMACHeader {
         Ok(())
     }
 
+    #[inline(always)]
     fn action(&mut self, p: &mut Packet, _env: &mut dyn ActionEnv) -> Verdict {
         p.set_mac_header(self.offset);
         if self.length != 0 {
