@@ -46,8 +46,9 @@ dom0_hook "$work/hook.sh" "$work/steps.sh" ping-responder=configs/ping-responder
     forwarder=tests/rig/density/forwarder.click
 # dom0 keeps an xl process per running guest (it watches the domain): 256 MiB holds about 50
 # guests; beyond that xl aborts or loses its XenStore connection, so dom0 gets 4 MiB more per
-# guest.
-dom0_mib=$((n > 50 ? 256 + 4 * (n - 50) : 256))
+# guest. At most max(N, K) guests run at once (the N are gone before the clickctl loop).
+running=$((n > clickctl_n ? n : clickctl_n))
+dom0_mib=$((running > 50 ? 256 + 4 * (running - 50) : 256))
 rig_run "density tests" --dom0-bin "$clickctl" --dom0-mem "$dom0_mib" --timeout $((120 + 12 * guests)) \
     --qemu-timeout $((240 + 12 * guests)) \
     --kernel "$image" --post-hook "$work/hook.sh" tests/rig/density/density.cfg

@@ -20,12 +20,13 @@ addr() { echo "10.1.$(($1 / 250)).$(($1 % 250 + 2))"; }
 mac() { printf '00:16:3e:01:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
 # configure NAME ADDR MAC: /tmp/NAME.click, the ping responder answering for ADDR with MAC.
 configure() {
-    local _
-    # Written again if empty: dom0's busybox sed was seen to crash (segfault) under TCG.
+    local _ define="define(\$SIP $2, \$SMAC $3);"
+    [ -n "$2" ] && [ -n "$3" ] || { echo "density: $1: no address or MAC to configure"; return 1; }
+    # Written again unless it holds the define: dom0's processes were seen to crash or
+    # misbehave under TCG (a busybox sed segfault left an empty file).
     for _ in 1 2 3; do
-        sed "s/^define(\$SIP [^,]*, \$SMAC [^)]*);/define(\$SIP $2, \$SMAC $3);/" \
-            /tmp/ping-responder.click >"/tmp/$1.click"
-        [ -s "/tmp/$1.click" ] && return 0
+        sed "s/^define(\$SIP [^,]*, \$SMAC [^)]*);/$define/" /tmp/ping-responder.click >"/tmp/$1.click"
+        grep -qxF "$define" "/tmp/$1.click" && return 0
         echo "density: $1: writing its configuration failed; again"
     done
     return 1
@@ -137,8 +138,9 @@ wait_vif "$first"
 chains_due 0
 for i in $(seq 1 "$N"); do
     name=d$i
-    configure "$name" "$(addr "$i")" "$(mac "$i")"
-    xl_config "$name" "/tmp/$name.click" "bridge=xenbr0,mac=$(mac "$i")"
+    a=$(addr "$i") m=$(mac "$i")
+    configure "$name" "$a" "$m" || { failed=1; continue; }
+    xl_config "$name" "/tmp/$name.click" "bridge=xenbr0,mac=$m"
     t0=$(now_ms)
     if ! create "$name"; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
@@ -146,7 +148,7 @@ for i in $(seq 1 "$N"); do
         break
     fi
     t1=$(now_ms)
-    if ! reply=$(first_reply "$(addr "$i")" 60); then
+    if ! reply=$(first_reply "$a" 60); then
         echo "density: guest $i: no reply in 60 s; vif backend state $(xenstore-read \
             "/local/domain/0/backend/vif/$(xl domid "$name")/0/state" 2>/dev/null); console:" \
             "$(tail -n 4 "/var/log/xen/console/guest-$name.log" 2>/dev/null | tr '\n' ' ')"
@@ -171,8 +173,8 @@ created=0
 for j in $(seq 1 "$CLICKCTL_N"); do
     name=k$j
     a="10.1.$((200 + j / 250)).$((j % 250 + 2))"
-    m=$(printf '00:16:3e:03:%02x:%02x' $((j / 256)) $((j % 256)))
-    configure "$name" "$a" "$m"
+    printf -v m '00:16:3e:03:%02x:%02x' $((j / 256)) $((j % 256))
+    configure "$name" "$a" "$m" || { failed=1; continue; }
     xl_config "$name" "" "bridge=xenbr0,mac=$m"
     t0=$(now_ms)
     if ! clickctl create "/tmp/$name.cfg" "/tmp/$name.click" >"/tmp/$name.ctl" 2>&1; then
