@@ -34,3 +34,8 @@ bridge() {
     ip link set "$1" address "$2"
     ip link set "$1" up
 }
+# dom0_crashes: dom0's kernel messages about processes that crashed or were killed (the
+# console is quiet, so they are not on it), one line each.
+dom0_crashes() {
+    dmesg 2>/dev/null | grep -iE 'segfault|general protection|killed process|oom|trap|xenstored' | tail -n 8
+}

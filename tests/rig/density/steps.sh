@@ -179,6 +179,7 @@ for j in $(seq 1 "$CLICKCTL_N"); do
     t0=$(now_ms)
     if ! clickctl create "/tmp/$name.cfg" "/tmp/$name.click" >"/tmp/$name.ctl" 2>&1; then
         echo "density: clickctl create $name failed: $(tail -2 "/tmp/$name.ctl" | tr '\n' ' ')"
+        dom0_crashes | sed 's/^/density: dom0 kernel: /'
         failed=1
         continue
     fi
