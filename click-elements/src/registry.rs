@@ -5,6 +5,7 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::class::{ClassInfo, ElementClass};
 use crate::element::Element;
@@ -14,8 +15,9 @@ use crate::element::Element;
 pub struct Registry {
     classes: BTreeMap<&'static str, ClassInfo>,
     /// Classes that exist but were left out, with the configuration the registry is for (see
-    /// [`Registry::leave_out`]).
-    left_out: BTreeMap<&'static str, &'static str>,
+    /// [`Registry::leave_out`]). Looked up only to parse and report, so a list: a map of
+    /// these types would be one more copy of the map code in the image.
+    left_out: Vec<(&'static str, &'static str)>,
 }
 
 impl Registry {
@@ -42,13 +44,13 @@ impl Registry {
         self.classes.insert(info.name, info);
     }
 
-    /// Records that class `name` exists but is not in this registry: a guest image built for
-    /// configuration `built_for` (a file name) has only the classes that configuration uses.
-    /// A configuration naming it parses, and is refused where it names it with "element class
-    /// 'NAME' is not in this image (built for FILE)" rather than as an unknown class.
+    /// Records that class `name`, which this registry does not have, exists: a guest image
+    /// built for configuration `built_for` (a file name) has only the classes that
+    /// configuration uses. A configuration naming it parses, and is refused where it names it
+    /// with "element class 'NAME' is not in this image (built for FILE)" rather than as an
+    /// unknown class. (Adding the class later makes it a class of the registry again.)
     pub fn leave_out(&mut self, name: &'static str, built_for: &'static str) {
-        self.classes.remove(name);
-        self.left_out.insert(name, built_for);
+        self.left_out.push((name, built_for));
     }
 
     /// True when `name` is a class of this registry.
@@ -59,16 +61,24 @@ impl Registry {
     /// True when `name` is a class of this registry or one left out of it: the class names a
     /// configuration may use without being an error of the language.
     pub fn knows(&self, name: &str) -> bool {
-        self.contains(name) || self.left_out.contains_key(name)
+        self.contains(name) || self.built_for(name).is_some()
     }
 
     /// Why `name` cannot be instantiated: a class left out of this registry, or an unknown
     /// one.
     pub fn missing(&self, name: &str) -> String {
-        match self.left_out.get(name) {
+        match self.built_for(name) {
             Some(file) => format!("element class '{name}' is not in this image (built for {file})"),
             None => format!("unknown element class '{name}'"),
         }
+    }
+
+    /// The configuration class `name` was left out for, if it was.
+    fn built_for(&self, name: &str) -> Option<&'static str> {
+        self.left_out
+            .iter()
+            .find(|(left_out, _)| *left_out == name)
+            .map(|(_, file)| *file)
     }
 
     /// The declarations of class `name`.
@@ -95,7 +105,7 @@ impl Registry {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::elements::IPFilter;
+    use crate::elements::{Discard, IPFilter, Idle};
     use alloc::string::ToString;
 
     fn build(registry: &Registry, config: &str) -> Result<(), String> {
@@ -106,7 +116,9 @@ mod tests {
 
     #[test]
     fn a_left_out_class_is_refused_where_it_is_named() {
-        let mut registry = Registry::standard();
+        let mut registry = Registry::new();
+        registry.add::<Idle>();
+        registry.add::<Discard>();
         registry.leave_out("IPFilter", "wire.click");
         assert!(!registry.contains("IPFilter") && registry.knows("IPFilter"));
         let message = "element class 'IPFilter' is not in this image (built for wire.click)";
