@@ -49,10 +49,10 @@ else
     what="generic, with every element class"
     kind="the generic image"
 fi
-kib() { echo "$(( ($1 + 1023) / 1024 )) KiB"; }
-echo "clickos-kernel image: $size bytes stripped ($(kib "$size")), $what; limit $(kib "$limit")" >&2
+kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
+echo "clickos-kernel image: $size bytes stripped ($(kib "$size")), $what; limit $((limit / 1024)) KiB" >&2
 if [ "$size" -ge "$limit" ]; then
-    echo "clickos-kernel image refused: $(kib "$size") is not under the $(kib "$limit") limit of $kind" >&2
+    echo "clickos-kernel image refused: $(kib "$size") is not under the $((limit / 1024)) KiB limit of $kind" >&2
     exit 1
 fi
 echo "$out"

@@ -26,7 +26,8 @@ fn main() {
 }
 
 /// Writes `$OUT_DIR/embedded_config.rs`: `EMBEDDED`, the file name and text of
-/// `CLICKOS_EMBEDDED_CONFIG`'s file and the element classes it uses once flattened, or `None`.
+/// `CLICKOS_EMBEDDED_CONFIG`'s file, the standard element classes it uses once flattened and
+/// the others, or `None`.
 fn embed_config() {
     println!("cargo:rerun-if-env-changed=CLICKOS_EMBEDDED_CONFIG");
     let out =
@@ -43,12 +44,15 @@ fn embed_config() {
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("CLICKOS_EMBEDDED_CONFIG={}: {e}", path.display()));
             // The guest reads no libraries, and neither does this build of click-elements.
-            let flat = flatten_config(&text, &path.to_string_lossy(), &[], &Registry::standard())
+            let standard = Registry::standard();
+            let flat = flatten_config(&text, &path.to_string_lossy(), &[], &standard)
                 .unwrap_or_else(|d| panic!("the embedded configuration does not parse:\n{d}"));
-            let classes: BTreeSet<&str> = flat.elements.iter().map(|e| e.class.as_str()).collect();
-            let classes: Vec<&str> = classes.into_iter().collect();
+            let used: BTreeSet<&str> = flat.elements.iter().map(|e| e.class.as_str()).collect();
+            let (classes, left_out): (Vec<&str>, Vec<&str>) =
+                standard.class_names().partition(|c| used.contains(c));
             format!(
-                "Some(Embedded {{ file: {name:?}, text: include_str!({:?}), classes: &{classes:?} }})",
+                "Some(Embedded {{ file: {name:?}, text: include_str!({:?}), classes: &{classes:?}, \
+                 left_out: &{left_out:?} }})",
                 path.display().to_string()
             )
         }

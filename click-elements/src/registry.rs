@@ -5,7 +5,6 @@ use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::class::{ClassInfo, ElementClass};
 use crate::element::Element;
@@ -14,10 +13,10 @@ use crate::element::Element;
 #[derive(Clone, Default)]
 pub struct Registry {
     classes: BTreeMap<&'static str, ClassInfo>,
-    /// Classes that exist but were left out, with the configuration the registry is for (see
-    /// [`Registry::leave_out`]). Looked up only to parse and report, so a list: a map of
-    /// these types would be one more copy of the map code in the image.
-    left_out: Vec<(&'static str, &'static str)>,
+    /// Classes that exist but were left out (see [`Registry::leave_out`]).
+    left_out: &'static [&'static str],
+    /// The configuration they were left out for.
+    built_for: &'static str,
 }
 
 impl Registry {
@@ -44,13 +43,15 @@ impl Registry {
         self.classes.insert(info.name, info);
     }
 
-    /// Records that class `name`, which this registry does not have, exists: a guest image
+    /// Records that classes `names`, which this registry does not have, exist: a guest image
     /// built for configuration `built_for` (a file name) has only the classes that
-    /// configuration uses. A configuration naming it parses, and is refused where it names it
-    /// with "element class 'NAME' is not in this image (built for FILE)" rather than as an
-    /// unknown class. (Adding the class later makes it a class of the registry again.)
-    pub fn leave_out(&mut self, name: &'static str, built_for: &'static str) {
-        self.left_out.push((name, built_for));
+    /// configuration uses. A configuration naming one parses, and is refused where it names
+    /// it with "element class 'NAME' is not in this image (built for FILE)" rather than as an
+    /// unknown class. Replaces the classes of an earlier call; adding a class makes it a class
+    /// of the registry again.
+    pub fn leave_out(&mut self, names: &'static [&'static str], built_for: &'static str) {
+        self.left_out = names;
+        self.built_for = built_for;
     }
 
     /// True when `name` is a class of this registry.
@@ -61,24 +62,20 @@ impl Registry {
     /// True when `name` is a class of this registry or one left out of it: the class names a
     /// configuration may use without being an error of the language.
     pub fn knows(&self, name: &str) -> bool {
-        self.contains(name) || self.built_for(name).is_some()
+        self.contains(name) || self.left_out.contains(&name)
     }
 
     /// Why `name` cannot be instantiated: a class left out of this registry, or an unknown
     /// one.
     pub fn missing(&self, name: &str) -> String {
-        match self.built_for(name) {
-            Some(file) => format!("element class '{name}' is not in this image (built for {file})"),
-            None => format!("unknown element class '{name}'"),
+        if self.left_out.contains(&name) {
+            format!(
+                "element class '{name}' is not in this image (built for {})",
+                self.built_for
+            )
+        } else {
+            format!("unknown element class '{name}'")
         }
-    }
-
-    /// The configuration class `name` was left out for, if it was.
-    fn built_for(&self, name: &str) -> Option<&'static str> {
-        self.left_out
-            .iter()
-            .find(|(left_out, _)| *left_out == name)
-            .map(|(_, file)| *file)
     }
 
     /// The declarations of class `name`.
@@ -119,7 +116,7 @@ mod tests {
         let mut registry = Registry::new();
         registry.add::<Idle>();
         registry.add::<Discard>();
-        registry.leave_out("IPFilter", "wire.click");
+        registry.leave_out(&["IPFilter"], "wire.click");
         assert!(!registry.contains("IPFilter") && registry.knows("IPFilter"));
         let message = "element class 'IPFilter' is not in this image (built for wire.click)";
         // Declared, and used anonymously inside a compound.

@@ -18,6 +18,8 @@ pub struct Embedded {
     pub text: &'static str,
     /// The classes of its elements once compounds are expanded, sorted.
     pub classes: &'static [&'static str],
+    /// The standard classes it does not use, sorted: the classes left out of the image.
+    pub left_out: &'static [&'static str],
 }
 
 include!(concat!(env!("OUT_DIR"), "/embedded_config.rs"));
@@ -58,12 +60,13 @@ pub fn registry() -> Registry {
         ($class:path) => {
             if const { has_class(<$class as ElementClass>::NAME) } {
                 registry.add::<$class>();
-            } else if let Some(embedded) = EMBEDDED {
-                registry.leave_out(<$class as ElementClass>::NAME, embedded.file);
             }
         };
     }
     click_elements::for_each_standard_class!(add);
+    if let Some(embedded) = EMBEDDED {
+        registry.leave_out(embedded.left_out, embedded.file);
+    }
     registry
 }
 

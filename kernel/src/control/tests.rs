@@ -214,7 +214,7 @@ fn a_class_left_out_of_the_image_is_refused_where_it_is_named_and_the_router_sta
     registry.add::<click_elements::elements::Counter>();
     registry.add::<click_elements::elements::EtherMirror>();
     registry.add::<click_elements::elements::ToDevice>();
-    registry.leave_out("IPFilter", "ping-responder.click");
+    registry.leave_out(&["IPFilter"], "ping-responder.click");
     let mut c = Control::with_registry(Limits::for_heap(4 << 20), registry);
     let mut s = MemKeys::default();
     install(&mut c, &mut s, 0, PING, 512);
