@@ -69,7 +69,8 @@ pub fn flatten_monitored(
     libraries: &mut dyn Libraries,
 ) -> Result<lang::FlatConfig, Diagnostics> {
     check_config_size(source, file, limits)?;
-    let known = |name: &str| registry.contains(name);
+    // A class left out of the registry is refused by the build, where it is named.
+    let known = |name: &str| registry.knows(name);
     let parsed = lang::parser::parse_monitored(source, file, &known, monitor, libraries)
         .map_err(Diagnostics)?;
     lang::flatten::flatten_monitored(&parsed, defines, limits, monitor).map_err(Diagnostics)

@@ -102,10 +102,7 @@ impl Router {
                 return Err(Diagnostics(vec![diag(Some(fe.location), message)]));
             }
             let Some(info) = registry.class(&fe.class) else {
-                errors.push(diag(
-                    Some(fe.location),
-                    format!("unknown element class '{}'", fe.class),
-                ));
+                errors.push(diag(Some(fe.location), registry.missing(&fe.class)));
                 continue;
             };
             let element = (info.make)();

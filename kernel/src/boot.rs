@@ -32,8 +32,6 @@ impl core::fmt::Display for Millis {
     }
 }
 
-include!(concat!(env!("OUT_DIR"), "/embedded_config.rs"));
-
 /// The configuration to run at boot: the boot module (xl `ramdisk=`) if there is one, else
 /// `click=` on the command line, else the one built into the image (`build-image.sh --config`).
 fn boot_config(si: &StartInfo, opts: &Options<'_>) -> Option<net::guest::BootConfig> {
@@ -54,9 +52,9 @@ fn boot_config(si: &StartInfo, opts: &Options<'_>) -> Option<net::guest::BootCon
             origin: "command line",
         });
     }
-    EMBEDDED_CONFIG.map(|(name, text)| net::guest::BootConfig {
-        text: String::from(text),
-        origin: name,
+    crate::image::EMBEDDED.map(|embedded| net::guest::BootConfig {
+        text: String::from(embedded.text),
+        origin: embedded.file,
     })
 }
 

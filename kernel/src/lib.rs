@@ -17,6 +17,7 @@ pub mod arch;
 pub mod boot;
 pub mod cmdline;
 pub mod control;
+pub mod image;
 pub mod mm;
 pub mod net;
 pub mod sched;

@@ -83,78 +83,106 @@ pub use switch::{HashSwitch, RoundRobinSwitch, StaticSwitch, Switch};
 pub use tee::Tee;
 pub use vlan::{VLANDecap, VLANEncap};
 
-/// Registers every built-in element class.
+/// Calls `$callback!(PATH)` with the path of each built-in element class that needs no `std`
+/// (every class a guest can have), in the order [`register_standard`] adds them. The one list
+/// of those classes: [`register_standard`] is built from it, and so is a guest's registry
+/// that keeps only the classes its configuration uses.
+///
+/// ```
+/// let mut names = Vec::new();
+/// macro_rules! name {
+///     ($class:path) => {
+///         names.push(<$class as click_elements::class::ElementClass>::NAME);
+///     };
+/// }
+/// click_elements::for_each_standard_class!(name);
+/// assert!(names.contains(&"Discard"));
+/// ```
+#[macro_export]
+macro_rules! for_each_standard_class {
+    ($callback:ident) => {
+        $callback!($crate::elements::Discard);
+        $callback!($crate::elements::Idle);
+        $callback!($crate::elements::Null);
+        $callback!($crate::elements::FromDevice);
+        $callback!($crate::elements::ToDevice);
+        $callback!($crate::elements::DriverManager);
+        $callback!($crate::elements::InfiniteSource);
+        $callback!($crate::elements::Queue);
+        $callback!($crate::elements::Unqueue);
+        $callback!($crate::elements::Classifier);
+        $callback!($crate::elements::VLANEncap);
+        $callback!($crate::elements::VLANDecap);
+        $callback!($crate::elements::ARPResponder);
+        $callback!($crate::elements::ARPQuerier);
+        $callback!($crate::elements::ARPPrint);
+        $callback!($crate::elements::ICMPPingResponder);
+        $callback!($crate::elements::CheckIPHeader);
+        $callback!($crate::elements::IPClassifier);
+        $callback!($crate::elements::IPFilter);
+        $callback!($crate::elements::EtherMirror);
+        $callback!($crate::elements::EtherEncap);
+        $callback!($crate::elements::EnsureEther);
+        $callback!($crate::elements::Strip);
+        $callback!($crate::elements::Unstrip);
+        $callback!($crate::elements::Print);
+        $callback!($crate::elements::Counter);
+        $callback!($crate::elements::Tee);
+        $callback!($crate::elements::MarkIPHeader);
+        $callback!($crate::elements::StripIPHeader);
+        $callback!($crate::elements::UnstripIPHeader);
+        $callback!($crate::elements::FixIPSrc);
+        $callback!($crate::elements::DecIPTTL);
+        $callback!($crate::elements::ICMPError);
+        $callback!($crate::elements::IPGWOptions);
+        $callback!($crate::elements::IPFragmenter);
+        $callback!($crate::elements::HostEtherFilter);
+        $callback!($crate::elements::DropBroadcasts);
+        $callback!($crate::elements::LinearIPLookup);
+        $callback!($crate::elements::StaticIPLookup);
+        $callback!($crate::elements::RadixIPLookup);
+        $callback!($crate::elements::DirectIPLookup);
+        $callback!($crate::elements::RangeIPLookup);
+        $callback!($crate::elements::GetIPAddress);
+        $callback!($crate::elements::SetIPAddress);
+        $callback!($crate::elements::IPEncap);
+        $callback!($crate::elements::UDPIPEncap);
+        $callback!($crate::elements::EtherRewrite);
+        $callback!($crate::elements::MarkMACHeader);
+        $callback!($crate::elements::Paint);
+        $callback!($crate::elements::CheckPaint);
+        $callback!($crate::elements::PaintTee);
+        $callback!($crate::elements::PaintSwitch);
+        $callback!($crate::elements::HashSwitch);
+        $callback!($crate::elements::RoundRobinSwitch);
+        $callback!($crate::elements::Switch);
+        $callback!($crate::elements::StaticSwitch);
+        $callback!($crate::elements::CheckTCPHeader);
+        $callback!($crate::elements::CheckUDPHeader);
+        $callback!($crate::elements::CheckICMPHeader);
+        $callback!($crate::elements::SetIPChecksum);
+        $callback!($crate::elements::SetTCPChecksum);
+        $callback!($crate::elements::SetUDPChecksum);
+        $callback!($crate::elements::AverageCounter);
+        $callback!($crate::elements::IPPrint);
+        $callback!($crate::elements::IPRewriter);
+        $callback!($crate::elements::TCPRewriter);
+        $callback!($crate::elements::UDPRewriter);
+        $callback!($crate::elements::IPAddrRewriter);
+        $callback!($crate::elements::RoundRobinIPMapper);
+        $callback!($crate::elements::IPRewriterPatterns);
+    };
+}
+
+/// Registers every built-in element class: those of [`for_each_standard_class!`], and with
+/// the `std` feature the host-only ones (pcap files).
 pub fn register_standard(registry: &mut Registry) {
-    registry.add::<Discard>();
-    registry.add::<Idle>();
-    registry.add::<Null>();
-    registry.add::<FromDevice>();
-    registry.add::<ToDevice>();
-    registry.add::<DriverManager>();
-    registry.add::<InfiniteSource>();
-    registry.add::<Queue>();
-    registry.add::<Unqueue>();
-    registry.add::<Classifier>();
-    registry.add::<VLANEncap>();
-    registry.add::<VLANDecap>();
-    registry.add::<ARPResponder>();
-    registry.add::<ARPQuerier>();
-    registry.add::<ARPPrint>();
-    registry.add::<ICMPPingResponder>();
-    registry.add::<CheckIPHeader>();
-    registry.add::<IPClassifier>();
-    registry.add::<IPFilter>();
-    registry.add::<EtherMirror>();
-    registry.add::<EtherEncap>();
-    registry.add::<EnsureEther>();
-    registry.add::<Strip>();
-    registry.add::<Unstrip>();
-    registry.add::<Print>();
-    registry.add::<Counter>();
-    registry.add::<Tee>();
-    registry.add::<MarkIPHeader>();
-    registry.add::<StripIPHeader>();
-    registry.add::<UnstripIPHeader>();
-    registry.add::<FixIPSrc>();
-    registry.add::<DecIPTTL>();
-    registry.add::<ICMPError>();
-    registry.add::<IPGWOptions>();
-    registry.add::<IPFragmenter>();
-    registry.add::<HostEtherFilter>();
-    registry.add::<DropBroadcasts>();
-    registry.add::<LinearIPLookup>();
-    registry.add::<StaticIPLookup>();
-    registry.add::<RadixIPLookup>();
-    registry.add::<DirectIPLookup>();
-    registry.add::<RangeIPLookup>();
-    registry.add::<GetIPAddress>();
-    registry.add::<SetIPAddress>();
-    registry.add::<IPEncap>();
-    registry.add::<UDPIPEncap>();
-    registry.add::<EtherRewrite>();
-    registry.add::<MarkMACHeader>();
-    registry.add::<Paint>();
-    registry.add::<CheckPaint>();
-    registry.add::<PaintTee>();
-    registry.add::<PaintSwitch>();
-    registry.add::<HashSwitch>();
-    registry.add::<RoundRobinSwitch>();
-    registry.add::<Switch>();
-    registry.add::<StaticSwitch>();
-    registry.add::<CheckTCPHeader>();
-    registry.add::<CheckUDPHeader>();
-    registry.add::<CheckICMPHeader>();
-    registry.add::<SetIPChecksum>();
-    registry.add::<SetTCPChecksum>();
-    registry.add::<SetUDPChecksum>();
-    registry.add::<AverageCounter>();
-    registry.add::<IPPrint>();
-    registry.add::<IPRewriter>();
-    registry.add::<TCPRewriter>();
-    registry.add::<UDPRewriter>();
-    registry.add::<IPAddrRewriter>();
-    registry.add::<RoundRobinIPMapper>();
-    registry.add::<IPRewriterPatterns>();
+    macro_rules! add {
+        ($class:path) => {
+            registry.add::<$class>();
+        };
+    }
+    for_each_standard_class!(add);
     #[cfg(feature = "std")]
     {
         registry.add::<FromDump>();

@@ -182,10 +182,16 @@ pub struct Control {
 }
 
 impl Control {
-    /// No routers yet; elements from the standard registry; configurations within `limits`.
+    /// No routers yet; the element classes of the image ([`crate::image::registry`]);
+    /// configurations within `limits`.
     pub fn new(limits: Limits) -> Self {
+        Control::with_registry(limits, crate::image::registry())
+    }
+
+    /// [`Control::new`] with the element classes of `registry`.
+    pub fn with_registry(limits: Limits, registry: Registry) -> Self {
         Control {
-            registry: Registry::standard(),
+            registry,
             limits,
             routers: BTreeMap::new(),
             generations: BTreeMap::new(),

@@ -207,6 +207,39 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
 }
 
 #[test]
+fn a_class_left_out_of_the_image_is_refused_where_it_is_named_and_the_router_stays() {
+    // An image built for a configuration (`build-image.sh --config`) has its classes alone.
+    let mut registry = Registry::new();
+    registry.add::<click_elements::elements::FromDevice>();
+    registry.add::<click_elements::elements::Counter>();
+    registry.add::<click_elements::elements::EtherMirror>();
+    registry.add::<click_elements::elements::ToDevice>();
+    registry.leave_out(&["IPFilter"], "ping-responder.click");
+    let mut c = Control::with_registry(Limits::for_heap(4 << 20), registry);
+    let mut s = MemKeys::default();
+    install(&mut c, &mut s, 0, PING, 512);
+    let out = install(
+        &mut c,
+        &mut s,
+        0,
+        "FromDevice(0)\n  -> f :: IPFilter(allow icmp) -> ToDevice(0);",
+        512,
+    );
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        error,
+        "data/clickos/0/config:2:6: element class 'IPFilter' is not in this image \
+         (built for ping-responder.click)"
+    );
+    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Error"));
+    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
+    let (_, router) = c.routers().next().unwrap();
+    assert!(router.find("c").is_some(), "the old router still runs");
+}
+
+#[test]
 fn a_library_is_refused_where_it_is_required_the_guest_has_no_files() {
     let (mut c, mut s) = (Control::new(Limits::for_heap(4 << 20)), MemKeys::default());
     let out = install(
