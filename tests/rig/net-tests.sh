@@ -7,8 +7,9 @@
 #   - the flood loses nothing, and the guest's heap use and free packet buffers after it are
 #     what they were after the warm-up (no leak); its packets per second are reported
 #   - `xl shutdown` ends the guest with reason poweroff after netfront closed (Closing, Closed)
-#   - an image built with `kernel/build-image.sh --config configs/ping-responder.click` runs it
-#     in 4 MiB with no ramdisk, command line or XenStore keys, and answers ping
+#   - an image built with `kernel/build-image.sh --config configs/ping-responder.click` (under
+#     512 KiB: only the classes it uses) runs it in 2 MiB with no ramdisk, command line or
+#     XenStore keys, answers ping, and refuses a configuration naming a class it lacks
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/rig/lib.sh
@@ -56,11 +57,20 @@ fi
 expect '\| net: shutdown requested \(Poweroff\)' 'xl shutdown is seen'
 expect '\| net: vif0 disconnected \(Closing, Closed\)' 'netfront closes'
 expect '^== exit name=clickos-net reason=poweroff' 'exit reason poweroff'
-# The image with configs/ping-responder.click built in, in 4 MiB, no ramdisk, no keys.
+# The image with configs/ping-responder.click built in, in 2 MiB, no ramdisk, no keys.
 expect '\| net: router 0 from the ping-responder\.click \([0-9]+ bytes\) running' 'built-in configuration runs as router 0'
 expect '^post-hook: embedded: 10 packets transmitted, 10 received' 'built-in configuration answers 10 of 10 pings in 2 MiB'
 expect '^post-hook: embedded: config chunks in XenStore: 0$' 'no configuration written to XenStore'
+expect "^post-hook: embedded: refused: data/clickos/0/config:1:[0-9]+: element class 'IPFilter' is not in this image \\(built for ping-responder\\.click\\)" \
+    'a configuration naming a class the image lacks is refused where it names it'
+expect '^post-hook: embedded: after: 3 packets transmitted, 3 received' 'the built-in router keeps answering after the refusal'
 expect '^== exit name=clickos-embedded reason=poweroff' 'built-in configuration guest: exit reason poweroff'
+embedded_size=$(stat -c %s "$embedded")
+if [ "$embedded_size" -lt $((512 * 1024)) ]; then
+    pass "the ping responder's image is under 512 KiB ($embedded_size bytes stripped)"
+else
+    fail "the ping responder's image is $embedded_size bytes stripped, not under 512 KiB"
+fi
 pps=$(sed -n 's/.*net: burst: \([0-9]* packets in [0-9.]* s = [0-9]* pps\).*/\1/p' <<<"$flood_line")
 echo "net tests: flood ${pps:-?} under QEMU/TCG (dom0's ping -f is the limit)"
 rig_end "net tests"
