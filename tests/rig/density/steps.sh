@@ -194,5 +194,6 @@ for j in $(seq 1 "$CLICKCTL_N"); do
 done
 echo "density: clickctl created and configured $created of $CLICKCTL_N guests, each answering"
 for j in $(seq 1 "$CLICKCTL_N"); do xl destroy "k$j" 2>/dev/null; done
+echo "density: dom0 processes that crashed: $(dmesg 2>/dev/null | grep -c segfault)"
 echo "density: done failed=$failed"
 xl shutdown "$first"
