@@ -64,6 +64,28 @@ impl Colour {
     }
 }
 
+/// The `color` read and write handlers of an element with a `colour: Colour` field, for
+/// `impl Element` and `impl SimpleAction` blocks alike.
+macro_rules! colour_handlers {
+    () => {
+        fn read_handlers(&self) -> &'static [&'static str] {
+            &["color"]
+        }
+
+        fn read_handler(&self, name: &str) -> Option<String> {
+            self.colour.read_handler(name)
+        }
+
+        fn write_handlers(&self) -> &'static [&'static str] {
+            &["color"]
+        }
+
+        fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
+            self.colour.write_handler(name, value)
+        }
+    };
+}
+
 /// Sets the annotation byte `ANNO` (the paint annotation by default) to `COLOR`:
 /// `Paint(COLOR [, ANNO])`. The packet data are not touched.
 #[derive(Default)]
@@ -87,21 +109,7 @@ impl SimpleAction for Paint {
         Verdict::Out(0)
     }
 
-    fn read_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn read_handler(&self, name: &str) -> Option<String> {
-        self.colour.read_handler(name)
-    }
-
-    fn write_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
-        self.colour.write_handler(name, value)
-    }
+    colour_handlers!();
 }
 
 /// Packets whose annotation byte `ANNO` equals `COLOR` leave on output 0, the others on
@@ -128,21 +136,7 @@ impl SimpleAction for CheckPaint {
         Verdict::Out(if self.colour.matches(p) { 0 } else { 1 })
     }
 
-    fn read_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn read_handler(&self, name: &str) -> Option<String> {
-        self.colour.read_handler(name)
-    }
-
-    fn write_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
-        self.colour.write_handler(name, value)
-    }
+    colour_handlers!();
 }
 
 /// Every packet leaves on output 0; those whose annotation byte `ANNO` equals `COLOR` are also
@@ -177,21 +171,7 @@ impl Element for PaintTee {
         ctx.pull(0)
     }
 
-    fn read_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn read_handler(&self, name: &str) -> Option<String> {
-        self.colour.read_handler(name)
-    }
-
-    fn write_handlers(&self) -> &'static [&'static str] {
-        &["color"]
-    }
-
-    fn write_handler(&mut self, name: &str, value: &str) -> Result<(), String> {
-        self.colour.write_handler(name, value)
-    }
+    colour_handlers!();
 }
 
 /// Sends each packet to the output numbered by its annotation byte `ANNO` (the paint by
