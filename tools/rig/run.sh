@@ -120,11 +120,7 @@ mkdir -p "$work/overlay/rig"
 (cd "$work/overlay" && find . -mindepth 1 | cpio --quiet -o -H newc | gzip -1) >"$work/overlay.cpio.gz"
 cat "$out/initrd.img" "${layers[@]}" "$work/overlay.cpio.gz" >"$work/initrd.img"
 
-# bootscrub=0: Xen scrubs free memory in the background after boot, and under TCG that takes
-# minutes; with it on, dom0's processes (xenstored among them) crashed on zeroed memory and a
-# guest's freshly loaded image was found zeroed, a few times in every run of 100+ domains.
-# QEMU's RAM starts zeroed anyway.
-xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 bootscrub=0 loglvl=all guest_loglvl=all $more_xen_args"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 loglvl=all guest_loglvl=all $more_xen_args"
 dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell"
 # Multiboot modules are "file args,file args"; commas inside args are doubled.
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp "$cpus" -m 2048
