@@ -39,3 +39,5 @@ bridge() {
 dom0_crashes() {
     dmesg 2>/dev/null | grep -iE 'segfault|general protection|killed process|oom|trap|xenstored' | tail -n 8
 }
+# xenstored_alive: dom0's xenstored still runs (xl waits for ever without it).
+xenstored_alive() { kill -0 "$(cat /run/xenstored.pid 2>/dev/null)" 2>/dev/null; }

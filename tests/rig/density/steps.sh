@@ -144,6 +144,7 @@ for i in $(seq 1 "$N"); do
     t0=$(now_ms)
     if ! create "$name"; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
+        dom0_crashes | sed 's/^/density: dom0 kernel: /'
         failed=1
         break
     fi
@@ -163,10 +164,12 @@ answered=0
 for i in $(seq 1 "$N"); do
     ping -c 1 -W 2 "$(addr "$i")" >/dev/null 2>&1 && answered=$((answered + 1))
 done
-echo "density: $answered of $N guests answer, running together; xl list: $(xl list | tail -n +2 | wc -l) domains"
-free_kib=$(xl info | sed -n 's/^free_memory *: *//p')
+# (xl waits for ever once xenstored is gone: the time limits let the test end and report.)
+echo "density: $answered of $N guests answer, running together; xl list: $(timeout 30 xl list | tail -n +2 | wc -l) domains"
+free_kib=$(timeout 30 xl info | sed -n 's/^free_memory *: *//p')
 echo "density: Xen free memory with them all running: ${free_kib:-?} MiB"
-for i in $(seq 1 "$N"); do xl destroy "d$i" 2>/dev/null; done
+xenstored_alive || echo "density: dom0's xenstored is gone"
+for i in $(seq 1 "$N"); do xenstored_alive && xl destroy "d$i" 2>/dev/null; done
 
 # clickctl in a loop: no ramdisk; each guest is configured over XenStore once it is ready.
 created=0
@@ -193,7 +196,7 @@ for j in $(seq 1 "$CLICKCTL_N"); do
     fi
 done
 echo "density: clickctl created and configured $created of $CLICKCTL_N guests, each answering"
-for j in $(seq 1 "$CLICKCTL_N"); do xl destroy "k$j" 2>/dev/null; done
+for j in $(seq 1 "$CLICKCTL_N"); do xenstored_alive && xl destroy "k$j" 2>/dev/null; done
 echo "density: dom0 processes that crashed: $(dmesg 2>/dev/null | grep -c segfault)"
 echo "density: done failed=$failed"
 xl shutdown "$first"
