@@ -110,6 +110,19 @@ fn key(s: &MemKeys, path: &str) -> Option<String> {
 
 const PING: &str = "FromDevice(0) -> c :: Counter -> EtherMirror -> ToDevice(0);";
 
+/// The error of a refused configuration for router 0 that ran [`PING`] (generation 1):
+/// checks that it reports status Error, stays at generation 1 and still runs `PING`.
+fn refused_keeping_ping(c: &Control, s: &MemKeys, out: Outcome) -> String {
+    let Outcome::Failed { rid: 0, error } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(key(s, "data/clickos/0/status").as_deref(), Some("Error"));
+    assert_eq!(key(s, "data/clickos/0/generation").as_deref(), Some("1"));
+    let (_, router) = c.routers().next().unwrap();
+    assert!(router.find("c").is_some(), "the old router still runs");
+    error
+}
+
 #[test]
 fn paths_are_classified() {
     assert_eq!(
@@ -185,18 +198,12 @@ fn a_bad_config_is_reported_with_its_position_and_the_running_router_stays() {
         "FromDevice(0)\n  -> Bogus -> ToDevice(0);",
         512,
     );
-    let Outcome::Failed { rid: 0, error } = out else {
-        panic!("{out:?}")
-    };
+    let error = refused_keeping_ping(&c, &s, out);
     assert!(
         error.contains("data/clickos/0/config:2:6:") && error.contains("Bogus"),
         "{error}"
     );
-    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Error"));
     assert_eq!(key(&s, "data/clickos/0/error"), Some(error));
-    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
-    let (_, router) = c.routers().next().unwrap();
-    assert!(router.find("c").is_some(), "the old router still runs");
     // A missing config is an error too, not a hang or an empty router.
     s.keys.retain(|k, _| !k.contains("/config/"));
     s.write("data/clickos/0/status", "Running").unwrap();
@@ -225,18 +232,11 @@ fn a_class_left_out_of_the_image_is_refused_where_it_is_named_and_the_router_sta
         "FromDevice(0)\n  -> f :: IPFilter(allow icmp) -> ToDevice(0);",
         512,
     );
-    let Outcome::Failed { rid: 0, error } = out else {
-        panic!("{out:?}")
-    };
     assert_eq!(
-        error,
+        refused_keeping_ping(&c, &s, out),
         "data/clickos/0/config:2:6: element class 'IPFilter' is not in this image \
          (built for ping-responder.click)"
     );
-    assert_eq!(key(&s, "data/clickos/0/status").as_deref(), Some("Error"));
-    assert_eq!(key(&s, "data/clickos/0/generation").as_deref(), Some("1"));
-    let (_, router) = c.routers().next().unwrap();
-    assert!(router.find("c").is_some(), "the old router still runs");
 }
 
 #[test]
