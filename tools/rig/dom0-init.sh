@@ -100,7 +100,7 @@ run_guest() {
     done
     local ms
     ms=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%d", (b - a) * 1000 }')
-    grep -q "reason code" "$xllog" 2>/dev/null || xl destroy "$name"
+    shut_down "$xllog" || xl destroy "$name"
     for _ in $(seq 100); do xl domid "$name" >/dev/null 2>&1 || break; sleep 0.05; done
     if [ -n "$hookpid" ]; then
         for _ in $(seq 40); do kill -0 "$hookpid" 2>/dev/null || break; sleep 0.05; done
