@@ -44,9 +44,10 @@ rig_begin
 } >"$work/steps.sh"
 dom0_hook "$work/hook.sh" "$work/steps.sh" ping-responder=configs/ping-responder.click \
     forwarder=tests/rig/density/forwarder.click
-# dom0 keeps an xl process per running guest (it watches the domain): 256 MiB holds about 50
-# guests; beyond that xl aborts or loses its XenStore connection, so dom0 gets 4 MiB more per
-# guest. At most max(N, K) guests run at once (the N are gone before the clickctl loop).
+# dom0 keeps an xl process per running guest (it watches the domain), about 1 MiB each: with
+# 256 MiB dom0 has about 90 MiB available before the first guest (the per-guest lines print
+# what is left), so beyond 50 guests it gets 4 MiB more per guest. At most max(N, K) guests
+# run at once (the N are gone before the clickctl loop).
 running=$((n > clickctl_n ? n : clickctl_n))
 dom0_mib=$((running > 50 ? 256 + 4 * (running - 50) : 256))
 rig_run "density tests" --dom0-bin "$clickctl" --dom0-mem "$dom0_mib" --timeout $((120 + 12 * guests)) \

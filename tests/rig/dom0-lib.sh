@@ -41,3 +41,11 @@ dom0_crashes() {
 }
 # xenstored_alive: dom0's xenstored still runs (xl waits for ever without it).
 xenstored_alive() { kill -0 "$(cat /run/xenstored.pid 2>/dev/null)" 2>/dev/null; }
+# xenstored_report: how dom0's xenstored ended (its exit status and last words, what it sent
+# to syslog) and dom0's memory, one line each.
+xenstored_report() {
+    tail -n 5 /var/log/xen/xenstored.log 2>/dev/null
+    grep -i xenstored /var/log/messages 2>/dev/null | tail -n 5
+    grep -E '^(MemFree|MemAvailable|Shmem):' /proc/meminfo | tr -s ' ' | tr '\n' ' '
+    echo
+}

@@ -105,7 +105,7 @@ modules=(
     net/bridge/bridge.ko net/802/mrp.ko net/802/garp.ko net/8021q/8021q.ko
     drivers/net/xen-netback/xen-netback.ko drivers/net/veth.ko
 )
-xen_tools=(xl xenstored xenconsoled xenconsole xen-init-dom0 libxl-save-helper xenstore-control lsevtchn)
+xen_tools=(xl xenstored oxenstored xenconsoled xenconsole xen-init-dom0 libxl-save-helper xenstore-control lsevtchn)
 
 download "${debs[@]}"
 

@@ -5,7 +5,9 @@
 # print its console and shutdown reason. Ends QEMU through isa-debug-exit (port 0xf4):
 # 16 = every guest powered off, 17 = a guest ended otherwise, 18 = rig failure.
 #
-# Kernel command line: rig.timeout=<seconds per guest> (30), rig.shell=1 (a shell at the end).
+# Kernel command line: rig.timeout=<seconds per guest> (30), rig.shell=1 (a shell at the end),
+# rig.xenstored=oxenstored|xenstored (the XenStore daemon: OCaml, as Debian's xencommons starts,
+# or C; default oxenstored).
 export PATH=/rig/bin:/sbin:/bin:/usr/sbin:/usr/bin HOME=/ TERM=vt100
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -28,11 +30,12 @@ end_qemu() {
     sleep 2
     poweroff -f
 }
-timeout=30 shell=0
+timeout=30 shell=0 xenstored=oxenstored
 for arg in $(cat /proc/cmdline); do
     case $arg in
     rig.timeout=*) timeout=${arg#*=} ;;
     rig.shell=*) shell=${arg#*=} ;;
+    rig.xenstored=*) xenstored=${arg#*=} ;;
     esac
 done
 
@@ -42,8 +45,25 @@ done <"/lib/modules/$(uname -r)/load-order"
 mount -t xenfs xenfs /proc/xen && grep -q control_d /proc/xen/capabilities \
     || { say "FAILED: not a Xen dom0"; end_qemu 18; }
 ulimit -n 4096
-xenstored --pid-file /run/xenstored.pid || { say "FAILED: xenstored"; end_qemu 18; }
-for _ in $(seq 100); do xenstore-read -s / >/dev/null 2>&1 && break; sleep 0.05; done
+# What dom0's daemons say: xenstored reports its fatal errors to syslog and stderr only.
+syslogd -l 5 -O /var/log/messages || say "syslogd failed"
+# The XenStore daemon in the foreground of a subshell that records how it ended, so that a
+# test that loses it can say why (/var/log/xen/xenstored.log; dom0-lib.sh xenstored_report).
+case $xenstored in
+xenstored) xenstored_cmd=(xenstored --no-fork --pid-file /run/xenstored.pid) ;;
+*)
+    # Its own log to syslog, warnings and worse; no access log (dom0's memory is a tmpfs).
+    printf '%s\n' 'xenstored-log-file = syslog:daemon' 'xenstored-log-level = warn' \
+        'xenstored-kva = /proc/xen/xsd_kva' 'xenstored-port = /proc/xen/xsd_port' >/etc/xen/oxenstored.conf
+    xenstored_cmd=(/usr/lib/xen-*/bin/oxenstored --no-fork --no-access-log --pid-file /run/xenstored.pid) ;;
+esac
+(
+    "${xenstored_cmd[@]}" >>/var/log/xen/xenstored.log 2>&1
+    echo "$xenstored ended: status $? at uptime $(cut -d' ' -f1 /proc/uptime)" >>/var/log/xen/xenstored.log
+) &
+for _ in $(seq 50); do timeout 1 xenstore-read -s / >/dev/null 2>&1 && break; sleep 0.05; done
+timeout 2 xenstore-read -s / >/dev/null 2>&1 \
+    || { say "FAILED: $xenstored"; cat /var/log/xen/xenstored.log /var/log/messages; end_qemu 18; }
 xen-init-dom0 >/dev/null || say "xen-init-dom0 failed"
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
     || say "xenconsoled failed"
@@ -55,7 +75,7 @@ for br in xenbr1 xenbr2; do
     brctl addbr $br && brctl stp $br off && brctl setfd $br 0 && ip link set $br up \
         || say "bridge $br setup failed"
 done
-say "DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime)"
+say "DOM0-READY uptime=$(cut -d' ' -f1 /proc/uptime) xenstored=$xenstored"
 
 # This poll runs for each guest's whole life (40 minutes in the density test), so it uses bash
 # builtins only: a grep and a sleep every 20 ms were 100 process creations a second in dom0,

@@ -13,6 +13,8 @@
 #   --xen-args "ARGS"  appended to Xen's command line (default $RIG_XEN_ARGS)
 #   --cpus N           CPUs of the emulated machine, Xen's physical CPUs (default $RIG_CPUS
 #                      or 2)
+#   --xenstored NAME   dom0's XenStore daemon: oxenstored (OCaml, Debian's default) or
+#                      xenstored (C) (default $RIG_XENSTORED or oxenstored)
 #   --libvirt          add libvirtd and virsh to dom0 (build.sh --libvirt builds them; the
 #                      hooks start libvirtd); dom0 gets 512 MiB instead of 256 to hold them,
 #                      and the CPU Intel's vendor string (libvirt's libxl driver refuses to
@@ -35,7 +37,7 @@ out=$here/out
 usage() { sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 timeout=30 qemu_timeout="" log=$out/serial.log verbose=0 shell=0 layers=() dom0_mib=256 cpu=max
-cpus=${RIG_CPUS:-2} more_xen_args=${RIG_XEN_ARGS:-}
+cpus=${RIG_CPUS:-2} more_xen_args=${RIG_XEN_ARGS:-} xenstored=${RIG_XENSTORED:-oxenstored}
 kernel="" extra="" ramdisk="" hook="" posthook="" n=0
 work=$(mktemp -d /tmp/clickos-rig.XXXXXX)
 trap 'rm -rf "$work"' EXIT
@@ -97,6 +99,7 @@ while [ $# -gt 0 ]; do
         [ "$dom0_mib" -ge 512 ] || dom0_mib=512
         shift ;;
     --kernel) kernel=$2; shift 2 ;;
+    --xenstored) xenstored=$2; shift 2 ;;
     --extra) extra=$2; shift 2 ;;
     --ramdisk) ramdisk=$2; shift 2 ;;
     --hook) hook=$2; shift 2 ;;
@@ -107,6 +110,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 [ $n -gt 0 ] || [ $shell = 1 ] || { usage >&2; exit 2; }
+case $xenstored in xenstored | oxenstored) ;; *) echo "run.sh: --xenstored (or RIG_XENSTORED) wants oxenstored or xenstored, got '$xenstored'" >&2; exit 2 ;; esac
 [[ $cpus =~ ^[1-8]$ ]] || { echo "run.sh: --cpus (or RIG_CPUS) wants 1 to 8, got '$cpus'" >&2; exit 2; }
 for f in xen vmlinux initrd.img; do
     [ -f "$out/$f" ] || { echo "run.sh: missing $out/$f: run tools/rig/build.sh" >&2; exit 2; }
@@ -121,7 +125,7 @@ mkdir -p "$work/overlay/rig"
 cat "$out/initrd.img" "${layers[@]}" "$work/overlay.cpio.gz" >"$work/initrd.img"
 
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mib}M,max:${dom0_mib}M dom0_max_vcpus=1 loglvl=all guest_loglvl=all $more_xen_args"
-dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell"
+dom0_args="console=hvc0 earlyprintk=xen quiet rig.timeout=$timeout rig.shell=$shell rig.xenstored=$xenstored"
 # Multiboot modules are "file args,file args"; commas inside args are doubled.
 qemu=(qemu-system-x86_64 -machine pc -accel tcg,thread=multi -cpu "$cpu" -smp "$cpus" -m 2048
     -nodefaults -no-reboot -display none -monitor none

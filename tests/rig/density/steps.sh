@@ -15,6 +15,8 @@
 first=$1
 kernel=/rig/guests/01/kernel
 ip addr add 10.1.0.1/16 dev xenbr0
+# dom0_available_mib: the memory dom0's kernel has left for processes (MemAvailable).
+dom0_available_mib() { awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo; }
 now_ms() { awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.0f", t * 1000 }'; }
 addr() { echo "10.1.$(($1 / 250)).$(($1 % 250 + 2))"; }
 mac() { printf '00:16:3e:01:%02x:%02x' $(($1 / 256)) $(($1 % 256)); }
@@ -145,6 +147,7 @@ for i in $(seq 1 "$N"); do
     if ! create "$name"; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
         dom0_crashes | sed 's/^/density: dom0 kernel: /'
+        xenstored_report | sed 's/^/density: xenstored: /'
         failed=1
         break
     fi
@@ -157,7 +160,7 @@ for i in $(seq 1 "$N"); do
         continue
     fi
     # Already running: the first guest and the i - 1 started before this one.
-    echo "density: guest $i running_before=$i create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name")"
+    echo "density: guest $i running_before=$i create_ms=$((t1 - t0)) reply_ms=$((reply - t0)) $(guest_figures "$name") dom0_available_mib=$(dom0_available_mib)"
     chains_due "$i"
 done
 answered=0
@@ -168,7 +171,7 @@ done
 echo "density: $answered of $N guests answer, running together; xl list: $(timeout 30 xl list | tail -n +2 | wc -l) domains"
 free_kib=$(timeout 30 xl info | sed -n 's/^free_memory *: *//p')
 echo "density: Xen free memory with them all running: ${free_kib:-?} MiB"
-xenstored_alive || echo "density: dom0's xenstored is gone"
+xenstored_alive || { echo "density: dom0's xenstored is gone"; xenstored_report | sed 's/^/density: xenstored: /'; }
 for i in $(seq 1 "$N"); do xenstored_alive && xl destroy "d$i" 2>/dev/null; done
 
 # clickctl in a loop: no ramdisk; each guest is configured over XenStore once it is ready.
@@ -184,7 +187,10 @@ for j in $(seq 1 "$CLICKCTL_N"); do
         echo "density: clickctl create $name failed: $(tail -2 "/tmp/$name.ctl" | tr '\n' ' ')"
         dom0_crashes | sed 's/^/density: dom0 kernel: /'
         failed=1
-        continue
+        xenstored_alive && continue
+        echo "density: dom0's xenstored is gone; the loop stops"
+        xenstored_report | sed 's/^/density: xenstored: /'
+        break
     fi
     t1=$(now_ms)
     if reply=$(first_reply "$a" 30); then
