@@ -5,6 +5,7 @@
 # others running, broken down into the toolstack's part (xl create) and the guest's own
 # (entry to banner, vif connected, router loaded, from its console).
 #   usage: tests/rig/density-tests.sh [N] [--chain LEN@RUNNING]... [--clickctl K] [--chart SVG]
+#            [--chain-chart SVG]
 #     N                 guests side by side (default 50; tools/test.sh runs 50)
 #     --chain LEN@RUNNING  also a chain of LEN guests in series (LEN-1 two-vif forwarders, then
 #                       a ping responder, on bridges of their own), instantiated once RUNNING
@@ -13,13 +14,14 @@
 #     --clickctl K      then K guests created and configured with `clickctl create` in a loop
 #                       (default 0), every one answering
 #     --chart SVG       writes the per-guest times as an SVG chart
+#     --chain-chart SVG writes the chains' times as an SVG chart
 # Prints the per-guest lines and Markdown tables: the guest started with 1, 10, 25, 50, 100, ...
 # guests already running; the chains.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . tests/rig/lib.sh
 
-n=50 chains="" clickctl_n=0 chart="" guests=0
+n=50 chains="" clickctl_n=0 chart="" chain_chart="" guests=0
 while [ $# -gt 0 ]; do
     case $1 in
     --chain)
@@ -29,6 +31,7 @@ while [ $# -gt 0 ]; do
         shift 2 ;;
     --clickctl) clickctl_n=$2; shift 2 ;;
     --chart) chart=$2; shift 2 ;;
+    --chain-chart) chain_chart=$2; shift 2 ;;
     [0-9]*) n=$1; shift ;;
     *) sed -n '2,/^set /p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
     esac
@@ -88,5 +91,9 @@ fi
 if [ -n "$chart" ]; then
     sed -n 's/^post-hook: density: guest [0-9]* running_before=\([0-9]*\) create_ms=\([0-9]*\) reply_ms=\([0-9]*\).*/\1 \2 \3/p' "$work/output" |
         awk -f tests/rig/density/chart.awk >"$chart" && echo "chart: $chart"
+fi
+if [ -n "$chain_chart" ]; then
+    sed -n 's/^post-hook: density: chain len=\([0-9]*\) running=\([0-9]*\) first_reply_ms=\([0-9]*\).*/\1 \2 \3/p' "$work/output" |
+        awk -f tests/rig/density/chain-chart.awk >"$chain_chart" && echo "chain chart: $chain_chart"
 fi
 rig_end "density tests"
