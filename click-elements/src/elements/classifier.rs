@@ -423,6 +423,28 @@ mod tests {
         assert_eq!(c.program_size(), 1);
     }
 
+    #[test]
+    fn equality_tests_on_one_word_fold_for_full_packets() {
+        // The seed firewall: `12/0800 15/cc` tests the word at 12 twice. Click's listing keeps
+        // both tests; packets holding the word take one test with the masks joined.
+        let c = classifier("12/0806, 12/0800 15/cc, -", 3);
+        let listing = c.program.unparse();
+        let (exact, long) = listing.split_once("when every word tested").unwrap();
+        assert_eq!(exact.matches(" yes->").count(), 3, "{listing}");
+        assert_eq!(long.matches(" yes->").count(), 2, "{listing}");
+        assert!(
+            long.contains("12/080000cc%ffff00ff yes->[1] no->[2]"),
+            "{listing}"
+        );
+        let mut tos = icmp_echo();
+        tos[15] = 0xcc;
+        assert_eq!(c.classify(&tos), Some(1));
+        assert_eq!(c.classify(&icmp_echo()), Some(2));
+        assert_eq!(c.classify(&tos[..15]), Some(2));
+        tos[12] = 0x09;
+        assert_eq!(c.classify(&tos), Some(2));
+    }
+
     /// The bytes at `offset..offset + 4` that exist, as a big-endian word padded with zeros.
     fn partial_word(data: &[u8], offset: usize) -> u32 {
         let mut b = [0u8; 4];

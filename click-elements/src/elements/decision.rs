@@ -389,8 +389,8 @@ impl Dag {
     /// For packets holding every word tested (no test takes its short outcome): replaces
     /// each region of tests on one word that has two ways out, one of them taken by exactly
     /// the masked words of an interval, with a single interval test (the dozen bit tests of
-    /// `dst port >= 6000 && dst port <= 6010` become one), then drops the nodes no longer
-    /// reached.
+    /// `dst port >= 6000 && dst port <= 6010` become one), folds chains of equality tests on
+    /// one word into one test, then drops the nodes no longer reached.
     fn merge_intervals(&mut self) {
         let mut budget = INTERVAL_BUDGET;
         let mut seen = vec![false; self.nodes.len()];
@@ -407,9 +407,39 @@ impl Dag {
             if let Some(merged) = self.interval_at(i, &mut budget, &mut in_region) {
                 self.nodes[i] = merged;
             }
+            self.merge_conjunction(i);
             stack.extend([self.nodes[i].no, self.nodes[i].yes]);
         }
         self.compact();
+    }
+
+    /// Folds into node `i` the equality tests on its word that its yes branch leads to and
+    /// that fail where it fails (`12/0800 15/cc`: two tests of the word at 12 become one, with
+    /// the masks joined). Interval search skips such regions when their masks have more than
+    /// [`MAX_INTERVAL_BITS`] bits.
+    fn merge_conjunction(&mut self, i: usize) {
+        let mut a = self.nodes[i];
+        while let Jump::Node(j) = Jump::unpack(a.yes) {
+            let b = self.nodes[j as usize];
+            if j as usize == i
+                || !b.same_word(&a)
+                || a.span != 0
+                || b.span != 0
+                || a.mask & b.mask != 0
+                || b.no != a.no
+            {
+                break;
+            }
+            a = Node {
+                mask: a.mask | b.mask,
+                low: a.low | b.low,
+                required: a.required.max(b.required),
+                yes: b.yes,
+                short: if a.short == a.no { a.no } else { b.short },
+                ..a
+            };
+        }
+        self.nodes[i] = a;
     }
 
     /// The interval test equivalent to the region of tests on `root`'s word reached from
