@@ -61,9 +61,12 @@ esac
     "${xenstored_cmd[@]}" >>/var/log/xen/xenstored.log 2>&1
     echo "$xenstored ended: status $? at uptime $(cut -d' ' -f1 /proc/uptime)" >>/var/log/xen/xenstored.log
 ) &
-for _ in $(seq 50); do timeout 1 xenstore-read -s / >/dev/null 2>&1 && break; sleep 0.05; done
-timeout 2 xenstore-read -s / >/dev/null 2>&1 \
-    || { say "FAILED: $xenstored"; cat /var/log/xen/xenstored.log /var/log/messages; end_qemu 18; }
+tries=0
+until timeout 1 xenstore-read -s / >/dev/null 2>&1; do
+    [ $((tries += 1)) -lt 50 ] \
+        || { say "FAILED: $xenstored"; cat /var/log/xen/xenstored.log /var/log/messages; end_qemu 18; }
+    sleep 0.05
+done
 xen-init-dom0 >/dev/null || say "xen-init-dom0 failed"
 xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
     || say "xenconsoled failed"

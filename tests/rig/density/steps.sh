@@ -15,6 +15,12 @@
 first=$1
 kernel=/rig/guests/01/kernel
 ip addr add 10.1.0.1/16 dev xenbr0
+# dom0_state: after a failed create, the crashed dom0 processes dom0's kernel reported and how
+# xenstored is (dom0-lib.sh), as density lines.
+dom0_state() {
+    dom0_crashes | sed 's/^/density: dom0 kernel: /'
+    xenstored_report | sed 's/^/density: xenstored: /'
+}
 # dom0_available_mib: the memory dom0's kernel has left for processes (MemAvailable).
 dom0_available_mib() { awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo; }
 now_ms() { awk -v t="$EPOCHREALTIME" 'BEGIN { printf "%.0f", t * 1000 }'; }
@@ -146,8 +152,7 @@ for i in $(seq 1 "$N"); do
     t0=$(now_ms)
     if ! create "$name"; then
         echo "density: guest $i: xl create failed: $(tail -1 /tmp/$name.xl)"
-        dom0_crashes | sed 's/^/density: dom0 kernel: /'
-        xenstored_report | sed 's/^/density: xenstored: /'
+        dom0_state
         failed=1
         break
     fi
@@ -185,11 +190,10 @@ for j in $(seq 1 "$CLICKCTL_N"); do
     t0=$(now_ms)
     if ! clickctl create "/tmp/$name.cfg" "/tmp/$name.click" >"/tmp/$name.ctl" 2>&1; then
         echo "density: clickctl create $name failed: $(tail -2 "/tmp/$name.ctl" | tr '\n' ' ')"
-        dom0_crashes | sed 's/^/density: dom0 kernel: /'
+        dom0_state
         failed=1
         xenstored_alive && continue
         echo "density: dom0's xenstored is gone; the loop stops"
-        xenstored_report | sed 's/^/density: xenstored: /'
         break
     fi
     t1=$(now_ms)
