@@ -421,8 +421,7 @@ impl Dag {
         let mut a = self.nodes[i];
         while let Jump::Node(j) = Jump::unpack(a.yes) {
             let b = self.nodes[j as usize];
-            if j as usize == i
-                || !b.same_word(&a)
+            if !b.same_word(&a)
                 || a.span != 0
                 || b.span != 0
                 || a.mask & b.mask != 0
